@@ -1,0 +1,75 @@
+/**
+ * Qiniu Kodo: `copyObject` (synchronous, so its task is born final) and the `StorageObject` entity,
+ * whose stat fields load lazily through the per-request `/batch` loader.
+ */
+import { z } from 'zod';
+import type { StorageObjectRef } from '../datasources/qiniu.ts';
+import type { RequestContext } from '../src/context.ts';
+import { CopyErrorCode, Provider, UpstreamFailure } from '../src/errors.ts';
+import type { MutationResolvers, StorageObjectResolvers } from '../src/generated/resolvers-types.ts';
+import { TaskStatus } from '../src/tasks/model.ts';
+import { parseInput, runCopy } from './results.ts';
+
+/** Qiniu bucket names: 3–63 characters, lowercase letters, digits and hyphens, not starting or ending with a hyphen. */
+const Bucket = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'a bucket name is 3 to 63 lowercase letters, digits and hyphens, not starting or ending with a hyphen');
+/** Keys are 1 to 750 bytes of UTF-8. */
+const Key = z
+  .string()
+  .min(1, 'the key must not be empty')
+  .refine((k) => Buffer.byteLength(k, 'utf8') <= 750, 'the key must be at most 750 bytes');
+const Location = z.object({ bucket: Bucket, key: Key });
+
+const CopyObjectInput = z
+  .object({
+    source: Location,
+    destination: Location,
+    overwrite: z
+      .boolean()
+      .nullish()
+      .transform((v) => v ?? false),
+  })
+  .refine((i) => i.source.bucket !== i.destination.bucket || i.source.key !== i.destination.key, {
+    path: ['destination'],
+    message: 'the destination is the source itself',
+  });
+
+function credentialsOf(ctx: RequestContext) {
+  const keys = ctx.credentials.qiniu;
+  if (!keys) {
+    throw new UpstreamFailure({
+      code: CopyErrorCode.UNAUTHENTICATED,
+      provider: Provider.QINIU,
+      message: 'No Qiniu access key is configured or sent (x-qiniu-access-key, x-qiniu-secret-key).',
+      retryable: false,
+    });
+  }
+  return keys;
+}
+
+export const Mutation: MutationResolvers = {
+  copyObject: (_parent, { input }, ctx) =>
+    runCopy(async () => {
+      const { source, destination, overwrite } = parseInput(CopyObjectInput, input);
+      const keys = credentialsOf(ctx);
+      const { reqId } = await ctx.services.qiniu.copy(keys, source, destination, overwrite);
+      const result: StorageObjectRef & { __typename: 'StorageObject' } = { __typename: 'StorageObject', bucket: destination.bucket, key: destination.key };
+      ctx.services.logger.info({ provider: 'QINIU', principal: ctx.principal.id, reqId }, 'object copied');
+      return ctx.services.tasks.create({
+        owner: ctx.principal.id,
+        provider: Provider.QINIU,
+        credentialSource: ctx.requestCredentials.qiniu ? 'request' : 'config',
+        change: { status: TaskStatus.SUCCEEDED, result },
+      });
+    }),
+};
+
+export const StorageObject: StorageObjectResolvers = {
+  __resolveReference: (ref) => ({ bucket: ref.bucket, key: ref.key }),
+  fsize: async (obj, _args, ctx) => (await ctx.loaders.qiniuStat.load(obj)).fsize,
+  hash: async (obj, _args, ctx) => (await ctx.loaders.qiniuStat.load(obj)).hash,
+  mimeType: async (obj, _args, ctx) => (await ctx.loaders.qiniuStat.load(obj)).mimeType,
+  putTime: async (obj, _args, ctx) => new Date((await ctx.loaders.qiniuStat.load(obj)).putTimeMs).toISOString(),
+  storageType: async (obj, _args, ctx) => (await ctx.loaders.qiniuStat.load(obj)).type,
+};

@@ -1,0 +1,63 @@
+/**
+ * Reading tasks: `copyTask`, `copyTasks`, the `copyTaskUpdated` subscription and the `CopyTask`
+ * entity. Every read goes through ownership: another principal's task does not exist for you.
+ */
+import { z } from 'zod';
+import { graphQLError } from '../src/errors.ts';
+import type { RequestContext } from '../src/context.ts';
+import type { CopyTaskResolvers, QueryResolvers, SubscriptionResolvers } from '../src/generated/resolvers-types.ts';
+import { isFinalStatus, type CopyTaskRecord } from '../src/tasks/model.ts';
+import { decodeCursor } from '../src/tasks/store.ts';
+import { streamTask } from '../src/tasks/stream.ts';
+
+/** A task the caller owns, resumed when it waited for the caller's credentials. */
+async function ownedTask(id: string, ctx: RequestContext): Promise<CopyTaskRecord | undefined> {
+  const task = await ctx.services.tasks.get(id, ctx.principal.id);
+  if (task && task.credentialSource === 'request' && !isFinalStatus(task.status) && !ctx.services.watcher.isWatching(task.id)) {
+    const creds = ctx.requestCredentials[providerKey(task)];
+    if (creds) return ctx.services.watcher.resume(task, ctx.requestCredentials);
+  }
+  return task;
+}
+
+function providerKey(task: CopyTaskRecord): 'qiniu' | 'coze' | 'feishu' | 'pan123' | 'blue' {
+  return task.provider.toLowerCase() as 'qiniu' | 'coze' | 'feishu' | 'pan123' | 'blue';
+}
+
+const PageArgs = z.object({ first: z.number().int().min(1).max(100), after: z.string().optional().nullable() });
+
+export const Query: QueryResolvers = {
+  copyTask: async (_parent, { id }, ctx) => (await ownedTask(id, ctx)) ?? null,
+  copyTasks: async (_parent, args, ctx) => {
+    const page = PageArgs.safeParse({ first: args.first ?? 20, after: args.after });
+    if (!page.success) throw graphQLError('first must be between 1 and 100', 'BAD_USER_INPUT');
+    if (page.data.after != null && decodeCursor(page.data.after) === undefined) throw graphQLError('after is not a cursor from this API', 'BAD_USER_INPUT');
+    const result = await ctx.services.tasks.list(
+      ctx.principal.id,
+      { provider: args.filter?.provider, status: args.filter?.status },
+      page.data.first,
+      page.data.after ?? undefined,
+    );
+    return {
+      edges: result.items.map(({ cursor, task }) => ({ cursor, node: task })),
+      pageInfo: { hasNextPage: result.hasNextPage, endCursor: result.items.at(-1)?.cursor ?? null },
+    };
+  },
+};
+
+export const Subscription: SubscriptionResolvers = {
+  copyTaskUpdated: {
+    subscribe: async function* (_parent, { id }, ctx) {
+      const first = await ownedTask(id, ctx);
+      if (!first) throw graphQLError(`No task ${id}`, 'NOT_FOUND');
+      yield* streamTask(async () => (await ctx.services.tasks.get(id, ctx.principal.id)) ?? first, id, ctx.services.pubsub);
+    },
+    resolve: (task: CopyTaskRecord) => task,
+  },
+};
+
+export const CopyTask: CopyTaskResolvers = {
+  __resolveReference: async (ref, ctx) => (await ownedTask(ref.id, ctx)) ?? null,
+  isFinal: (task) => isFinalStatus(task.status),
+  failures: (task) => task.failures.map((f) => ({ itemId: f.itemId, name: f.name ?? null, kind: f.kind ?? null, reason: f.reason ?? null })),
+};

@@ -1,0 +1,178 @@
+/**
+ * The one place that reads the environment. Everything is parsed with zod; a bad or missing value
+ * stops the process with a message naming each variable and what is wrong.
+ */
+import { z } from 'zod';
+import type { UpstreamCredentials } from './credentials.ts';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
+const secret = z.string().min(1);
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: int(0, 65535).default(4000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  COPYGRAPH_API_KEYS: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      const keys = new Map<string, string>();
+      for (const pair of (s ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
+        const i = pair.indexOf(':');
+        const principal = pair.slice(0, i);
+        const key = pair.slice(i + 1);
+        if (i <= 0 || key.length < 16 || !/^[\w.@-]+$/.test(principal)) {
+          ctx.addIssue({ code: 'custom', message: 'expected a comma-separated list of principal:key pairs, each key at least 16 characters' });
+          return z.NEVER;
+        }
+        keys.set(key, principal);
+      }
+      return keys;
+    }),
+  COPYGRAPH_DEMO: z.enum(['auto', 'true', 'false']).default('auto'),
+  COPYGRAPH_DATA_DIR: z.string().min(1).default('data'),
+  COPYGRAPH_DB_PATH: z.string().min(1).optional(),
+  COPYGRAPH_INTROSPECTION: bool.optional(),
+  COPYGRAPH_CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((s) =>
+      s === undefined
+        ? undefined
+        : s
+            .split(',')
+            .map((o) => o.trim())
+            .filter(Boolean),
+    ),
+  COPYGRAPH_UPSTREAM_TIMEOUT_MS: int(100, 600_000).default(15_000),
+  COPYGRAPH_POLL_INITIAL_MS: int(10, 600_000).default(1_000),
+  COPYGRAPH_POLL_MAX_MS: int(10, 3_600_000).default(30_000),
+  COPYGRAPH_TASK_MAX_AGE_S: int(1, 30 * 86_400).default(86_400),
+  QINIU_ACCESS_KEY: secret.optional(),
+  QINIU_SECRET_KEY: secret.optional(),
+  QINIU_RS_URL: url.default('https://rs-z0.qiniuapi.com'),
+  QINIU_SIGNATURE: z.enum(['Qiniu', 'QBox']).default('Qiniu'),
+  COZE_TOKEN: secret.optional(),
+  COZE_BASE_URL: url.default('https://api.coze.cn'),
+  FEISHU_APP_ID: secret.optional(),
+  FEISHU_APP_SECRET: secret.optional(),
+  FEISHU_BASE_URL: url.default('https://open.feishu.cn'),
+  FEISHU_RATE_LIMIT_PER_MINUTE: int(1, 100_000).default(100),
+  PAN123_CLIENT_ID: secret.optional(),
+  PAN123_CLIENT_SECRET: secret.optional(),
+  PAN123_BASE_URL: url.default('https://open-api.123pan.com'),
+  BLUE_TOKEN_ID: secret.optional(),
+  BLUE_TOKEN_SECRET: secret.optional(),
+  BLUE_COMPANY_ID: secret.optional(),
+  BLUE_PROJECT_ID: secret.optional(),
+  BLUE_ENDPOINT: url.default('https://api.blue.cc/graphql'),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface UpstreamUrls {
+  readonly qiniuRs: string;
+  readonly coze: string;
+  readonly feishu: string;
+  readonly pan123: string;
+  readonly blue: string;
+}
+
+export interface Config {
+  readonly env: Env['NODE_ENV'];
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: Env['LOG_LEVEL'];
+  /** API key → principal. Empty: open access (allowed only in demo mode on loopback). */
+  readonly apiKeys: ReadonlyMap<string, string>;
+  /** Whether to start the built-in emulators and point the datasources at them. */
+  readonly demo: boolean;
+  readonly dbPath: string;
+  readonly introspection: boolean;
+  /** Origins allowed to call cross-origin ('*' allows any). */
+  readonly corsOrigins: readonly string[];
+  readonly upstreamTimeoutMs: number;
+  readonly poll: { readonly initialIntervalMs: number; readonly maxIntervalMs: number; readonly maxTaskAgeMs: number };
+  readonly qiniuSignature: 'Qiniu' | 'QBox';
+  readonly feishuRateLimitPerMinute: number;
+  readonly urls: UpstreamUrls;
+  /** Configured upstream credentials (never logged). */
+  readonly credentials: UpstreamCredentials;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Sandbox (hosted and embedded) calls the endpoint cross-origin. */
+export const SANDBOX_ORIGINS = ['https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com', 'https://explorer.embed.apollographql.com'];
+
+function pairs(env: Env): { problems: string[]; credentials: UpstreamCredentials } {
+  const problems: string[] = [];
+  const both = (a: keyof Env, b: keyof Env): boolean => {
+    const hasA = env[a] !== undefined;
+    const hasB = env[b] !== undefined;
+    if (hasA !== hasB) problems.push(`${hasA ? b : a}: required when ${hasA ? a : b} is set`);
+    return hasA && hasB;
+  };
+  const credentials: UpstreamCredentials = {
+    qiniu: both('QINIU_ACCESS_KEY', 'QINIU_SECRET_KEY') ? { accessKey: env.QINIU_ACCESS_KEY as string, secretKey: env.QINIU_SECRET_KEY as string } : undefined,
+    coze: env.COZE_TOKEN ? { token: env.COZE_TOKEN } : undefined,
+    feishu: both('FEISHU_APP_ID', 'FEISHU_APP_SECRET') ? { appId: env.FEISHU_APP_ID, appSecret: env.FEISHU_APP_SECRET } : undefined,
+    pan123: both('PAN123_CLIENT_ID', 'PAN123_CLIENT_SECRET')
+      ? { clientId: env.PAN123_CLIENT_ID as string, clientSecret: env.PAN123_CLIENT_SECRET as string }
+      : undefined,
+    blue: both('BLUE_TOKEN_ID', 'BLUE_TOKEN_SECRET')
+      ? { tokenId: env.BLUE_TOKEN_ID as string, tokenSecret: env.BLUE_TOKEN_SECRET as string, companyId: env.BLUE_COMPANY_ID, projectId: env.BLUE_PROJECT_ID }
+      : undefined,
+  };
+  return { problems, credentials };
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** Parses the environment; throws `ConfigError` naming every bad variable. */
+export function loadConfig(source: Readonly<Record<string, string | undefined>> = process.env): Config {
+  // Empty strings mean "unset", as in most deployment tools.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`));
+  }
+  const env = parsed.data;
+  const { problems, credentials } = pairs(env);
+  const anyProvider = Object.values(credentials).some((c) => c !== undefined);
+  const demo = env.COPYGRAPH_DEMO === 'true' || (env.COPYGRAPH_DEMO === 'auto' && !anyProvider);
+  if (env.COPYGRAPH_API_KEYS.size === 0 && !(demo && LOOPBACK.has(env.HOST))) {
+    problems.push('COPYGRAPH_API_KEYS: required unless copygraph runs in demo mode on a loopback HOST');
+  }
+  if (env.COPYGRAPH_POLL_MAX_MS < env.COPYGRAPH_POLL_INITIAL_MS) problems.push('COPYGRAPH_POLL_MAX_MS: must not be less than COPYGRAPH_POLL_INITIAL_MS');
+  if (problems.length > 0) throw new ConfigError(problems);
+  const production = env.NODE_ENV === 'production';
+  return {
+    env: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+    apiKeys: env.COPYGRAPH_API_KEYS,
+    demo,
+    dbPath: env.COPYGRAPH_DB_PATH ?? `${env.COPYGRAPH_DATA_DIR}/tasks.sqlite`,
+    introspection: env.COPYGRAPH_INTROSPECTION ?? !production,
+    corsOrigins: env.COPYGRAPH_CORS_ORIGINS ?? (production ? [] : SANDBOX_ORIGINS),
+    upstreamTimeoutMs: env.COPYGRAPH_UPSTREAM_TIMEOUT_MS,
+    poll: { initialIntervalMs: env.COPYGRAPH_POLL_INITIAL_MS, maxIntervalMs: env.COPYGRAPH_POLL_MAX_MS, maxTaskAgeMs: env.COPYGRAPH_TASK_MAX_AGE_S * 1000 },
+    qiniuSignature: env.QINIU_SIGNATURE,
+    feishuRateLimitPerMinute: env.FEISHU_RATE_LIMIT_PER_MINUTE,
+    urls: { qiniuRs: env.QINIU_RS_URL, coze: env.COZE_BASE_URL, feishu: env.FEISHU_BASE_URL, pan123: env.PAN123_BASE_URL, blue: env.BLUE_ENDPOINT },
+    credentials,
+  };
+}

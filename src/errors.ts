@@ -1,0 +1,130 @@
+/**
+ * copygraph's error vocabulary. Expected failures travel as values (`InvalidInput`, `UpstreamFailure`)
+ * that resolvers turn into the `CopyError` union members of the schema; anything else is a bug and is
+ * masked to `INTERNAL_SERVER_ERROR` on its way to the client (see `maskError`).
+ *
+ * A leaf module: it imports nothing of the project, so datasources and resolvers may both use it.
+ */
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+/** One enum for mutations and failed tasks alike; values equal keys. */
+export const CopyErrorCode = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  ALREADY_EXISTS: 'ALREADY_EXISTS',
+  LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
+  RATE_LIMITED: 'RATE_LIMITED',
+  UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
+  UPSTREAM_ERROR: 'UPSTREAM_ERROR',
+  OUTCOME_UNKNOWN: 'OUTCOME_UNKNOWN',
+  TASK_EXPIRED: 'TASK_EXPIRED',
+  CREDENTIALS_REQUIRED: 'CREDENTIALS_REQUIRED',
+} as const;
+export type CopyErrorCode = (typeof CopyErrorCode)[keyof typeof CopyErrorCode];
+
+export const Provider = {
+  COZE: 'COZE',
+  FEISHU: 'FEISHU',
+  QINIU: 'QINIU',
+  PAN123: 'PAN123',
+  BLUE: 'BLUE',
+} as const;
+export type Provider = (typeof Provider)[keyof typeof Provider];
+
+export interface InvalidFieldDetail {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Input refused before anything went upstream. */
+export class InvalidInput extends Error {
+  override readonly name = 'InvalidInput';
+  readonly code = CopyErrorCode.BAD_USER_INPUT;
+  constructor(readonly fields: readonly InvalidFieldDetail[]) {
+    super(fields.map((f) => `${f.path}: ${f.message}`).join('; '));
+  }
+}
+
+export interface UpstreamFailureDetail {
+  readonly code: CopyErrorCode;
+  readonly provider: Provider;
+  /** Human-readable; must never contain a credential. */
+  readonly message: string;
+  readonly upstreamCode?: string | undefined;
+  readonly upstreamMessage?: string | undefined;
+  readonly logId?: string | undefined;
+  readonly retryable: boolean;
+  readonly retryAfterSeconds?: number | undefined;
+}
+
+/** The upstream refused or failed a call, or could not be reached. Thrown by datasources. */
+export class UpstreamFailure extends Error implements UpstreamFailureDetail {
+  override readonly name = 'UpstreamFailure';
+  readonly code: CopyErrorCode;
+  readonly provider: Provider;
+  readonly upstreamCode: string | undefined;
+  readonly upstreamMessage: string | undefined;
+  readonly logId: string | undefined;
+  readonly retryable: boolean;
+  readonly retryAfterSeconds: number | undefined;
+  constructor(detail: UpstreamFailureDetail) {
+    super(detail.message);
+    this.code = detail.code;
+    this.provider = detail.provider;
+    this.upstreamCode = detail.upstreamCode;
+    this.upstreamMessage = detail.upstreamMessage;
+    this.logId = detail.logId;
+    this.retryable = detail.retryable;
+    this.retryAfterSeconds = detail.retryAfterSeconds;
+  }
+}
+
+export function isUpstreamFailure(err: unknown): err is UpstreamFailure {
+  return err instanceof UpstreamFailure;
+}
+
+/** A deliberate top-level GraphQL error (authentication, a missing task on a subscription). */
+export function graphQLError(message: string, code: 'UNAUTHENTICATED' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'FORBIDDEN'): GraphQLError {
+  return new GraphQLError(message, { extensions: { code } });
+}
+
+/** Codes Apollo Server or we set on purpose; anything else reaching the client is masked. */
+const DELIBERATE_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+]);
+
+export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
+
+/**
+ * Masks unexpected errors: the client sees a generic message with `INTERNAL_SERVER_ERROR`, and
+ * `report` receives the original (for the log). Deliberate errors pass unchanged.
+ */
+export function maskError(formatted: GraphQLFormattedError, original: unknown, report: (err: unknown) => void): GraphQLFormattedError {
+  const code = formatted.extensions?.['code'];
+  const cause = original instanceof GraphQLError ? original.originalError : original;
+  const isGraphQLOwn = original instanceof GraphQLError && (cause === undefined || cause instanceof GraphQLError);
+  if (typeof code === 'string' && DELIBERATE_CODES.has(code) && (isGraphQLOwn || cause instanceof GraphQLError)) {
+    const { extensions, ...rest } = formatted;
+    // Never leak stack traces, even outside production.
+    const { stacktrace: _stack, ...safeExtensions } = extensions ?? {};
+    return { ...rest, extensions: safeExtensions };
+  }
+  report(cause ?? original);
+  return {
+    message: INTERNAL_ERROR_MESSAGE,
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
+}

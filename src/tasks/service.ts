@@ -1,0 +1,68 @@
+/**
+ * The one way tasks are created, changed and read: every change is stored, then published, and
+ * reads enforce ownership (another principal's task does not exist for you).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Provider } from '../errors.ts';
+import { applyChange, type CopyTaskRecord, type CredentialSource, type TaskChange, TaskStatus } from './model.ts';
+import type { TaskPubSub } from './pubsub.ts';
+import type { TaskListFilter, TaskPage, TaskStore } from './store.ts';
+
+export interface NewTask {
+  readonly owner: string;
+  readonly provider: Provider;
+  readonly credentialSource: CredentialSource;
+  readonly change: TaskChange;
+}
+
+export class TaskService {
+  constructor(
+    readonly store: TaskStore,
+    readonly pubsub: TaskPubSub,
+  ) {}
+
+  /** Records a new task; resolves only once it is stored. */
+  async create(input: NewTask): Promise<CopyTaskRecord> {
+    const now = new Date().toISOString();
+    const base: CopyTaskRecord = {
+      id: randomUUID(),
+      owner: input.owner,
+      provider: input.provider,
+      status: TaskStatus.QUEUED,
+      createdAt: now,
+      updatedAt: now,
+      finishedAt: null,
+      upstreamTaskId: null,
+      progress: null,
+      result: null,
+      failures: [],
+      error: null,
+      credentialSource: input.credentialSource,
+      watch: null,
+      version: 0,
+    };
+    const task = applyChange(base, input.change);
+    await this.store.insert(task);
+    return task;
+  }
+
+  /** Stores and publishes a change. A stale write (someone stored a newer version) keeps the stored one. */
+  async change(task: CopyTaskRecord, change: TaskChange): Promise<CopyTaskRecord> {
+    const next = applyChange(task, change);
+    if (!(await this.store.update(next))) {
+      return (await this.store.get(task.id)) ?? next;
+    }
+    await this.pubsub.publish(next);
+    return next;
+  }
+
+  /** The task if it exists and belongs to `owner`; undefined otherwise (the same answer either way). */
+  async get(id: string, owner: string): Promise<CopyTaskRecord | undefined> {
+    const task = await this.store.get(id);
+    return task && task.owner === owner ? task : undefined;
+  }
+
+  list(owner: string, filter: TaskListFilter, first: number, after?: string): Promise<TaskPage> {
+    return this.store.list(owner, filter, first, after);
+  }
+}

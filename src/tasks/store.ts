@@ -1,0 +1,130 @@
+/**
+ * The task store: the record of every copy. A mutation writes its task here before it answers, so an
+ * upstream task id is never lost; the watcher reads the non-final ones back after a restart.
+ *
+ * `TaskStore` is the seam where a shared engine can replace the embedded SQLite file when several
+ * replicas run behind a load balancer.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Provider } from '../errors.ts';
+import type { CopyTaskRecord, TaskStatus } from './model.ts';
+
+export interface TaskListFilter {
+  readonly provider?: Provider | null | undefined;
+  readonly status?: readonly TaskStatus[] | null | undefined;
+}
+
+export interface TaskPage {
+  readonly items: readonly { readonly cursor: string; readonly task: CopyTaskRecord }[];
+  readonly hasNextPage: boolean;
+}
+
+export interface TaskStore {
+  insert(task: CopyTaskRecord): Promise<void>;
+  /** Writes a newer version of a task; a stale write (older version) is refused and returns false. */
+  update(task: CopyTaskRecord): Promise<boolean>;
+  get(id: string): Promise<CopyTaskRecord | undefined>;
+  /** One owner's tasks, newest first. */
+  list(owner: string, filter: TaskListFilter, first: number, after?: string | undefined): Promise<TaskPage>;
+  /** Every task not yet final, oldest first (for the watcher to resume). */
+  listActive(): Promise<CopyTaskRecord[]>;
+  /** Whether the store answers (for /readyz). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+interface Row {
+  seq: number;
+  doc: string;
+}
+
+const FINAL_STATUSES = "('SUCCEEDED','FAILED','PARTIALLY_SUCCEEDED')";
+
+function encodeCursor(seq: number): string {
+  return Buffer.from(`task:${seq}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): number | undefined {
+  const m = /^task:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  return m ? Number(m[1]) : undefined;
+}
+
+/** SQLite via better-sqlite3. `path` ':memory:' keeps everything in memory (tests). */
+export function createSqliteTaskStore(path: string): TaskStore {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS tasks (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      id TEXT NOT NULL UNIQUE,
+      owner TEXT NOT NULL,
+      provider TEXT NOT NULL,
+      status TEXT NOT NULL,
+      version INTEGER NOT NULL,
+      doc TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS tasks_owner_seq ON tasks (owner, seq DESC);
+    CREATE INDEX IF NOT EXISTS tasks_active ON tasks (status) WHERE status NOT IN ${FINAL_STATUSES};
+  `);
+  const insertStmt = db.prepare('INSERT INTO tasks (id, owner, provider, status, version, doc) VALUES (?, ?, ?, ?, ?, ?)');
+  const updateStmt = db.prepare('UPDATE tasks SET status = ?, version = ?, doc = ? WHERE id = ? AND version < ?');
+  const getStmt = db.prepare<[string], Row>('SELECT seq, doc FROM tasks WHERE id = ?');
+  const activeStmt = db.prepare<[], Row>(`SELECT seq, doc FROM tasks WHERE status NOT IN ${FINAL_STATUSES} ORDER BY seq`);
+  const pingStmt = db.prepare('SELECT 1');
+
+  const parse = (row: Row): CopyTaskRecord => JSON.parse(row.doc) as CopyTaskRecord;
+
+  return {
+    async insert(task) {
+      insertStmt.run(task.id, task.owner, task.provider, task.status, task.version, JSON.stringify(task));
+    },
+    async update(task) {
+      return updateStmt.run(task.status, task.version, JSON.stringify(task), task.id, task.version).changes === 1;
+    },
+    async get(id) {
+      const row = getStmt.get(id);
+      return row ? parse(row) : undefined;
+    },
+    async list(owner, filter, first, after) {
+      const where = ['owner = ?'];
+      const args: (string | number)[] = [owner];
+      if (filter.provider) {
+        where.push('provider = ?');
+        args.push(filter.provider);
+      }
+      if (filter.status && filter.status.length > 0) {
+        where.push(`status IN (${filter.status.map(() => '?').join(',')})`);
+        args.push(...filter.status);
+      }
+      if (after !== undefined) {
+        where.push('seq < ?');
+        args.push(decodeCursor(after) ?? 0);
+      }
+      const rows = db
+        .prepare<(string | number)[], Row>(`SELECT seq, doc FROM tasks WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`)
+        .all(...args, first + 1);
+      return {
+        items: rows.slice(0, first).map((row) => ({ cursor: encodeCursor(row.seq), task: parse(row) })),
+        hasNextPage: rows.length > first,
+      };
+    },
+    async listActive() {
+      return activeStmt.all().map(parse);
+    },
+    async ping() {
+      try {
+        pingStmt.get();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}
