@@ -19,5 +19,5 @@ process.stdout.write(
   ].join('\n'),
 );
 const stop = () => void set.close().then(() => process.exit(0));
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

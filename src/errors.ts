@@ -104,6 +104,14 @@ const DELIBERATE_CODES = new Set([
   'NOT_FOUND',
 ]);
 
+/**
+ * `instanceof` is not enough: a bundler or test runner may load a second copy of `graphql`, whose
+ * GraphQLError class is another object. graphql-js stamps its errors with a string tag.
+ */
+export function isGraphQLError(err: unknown): err is GraphQLError {
+  return err instanceof GraphQLError || Object.prototype.toString.call(err) === '[object GraphQLError]';
+}
+
 export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
 
 /**
@@ -112,9 +120,9 @@ export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
  */
 export function maskError(formatted: GraphQLFormattedError, original: unknown, report: (err: unknown) => void): GraphQLFormattedError {
   const code = formatted.extensions?.['code'];
-  const cause = original instanceof GraphQLError ? original.originalError : original;
-  const isGraphQLOwn = original instanceof GraphQLError && (cause === undefined || cause instanceof GraphQLError);
-  if (typeof code === 'string' && DELIBERATE_CODES.has(code) && (isGraphQLOwn || cause instanceof GraphQLError)) {
+  const cause = isGraphQLError(original) ? original.originalError : original;
+  const deliberate = isGraphQLError(original) && (cause === undefined || cause === null || isGraphQLError(cause));
+  if (typeof code === 'string' && DELIBERATE_CODES.has(code) && deliberate) {
     const { extensions, ...rest } = formatted;
     // Never leak stack traces, even outside production.
     const { stacktrace: _stack, ...safeExtensions } = extensions ?? {};

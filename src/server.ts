@@ -168,6 +168,8 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
     schema: options.schema,
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns the signals: it drains the app, then the demo emulators, then exits.
+    stopOnTerminationSignals: false,
     formatError: options.formatError,
     logger: options.logger,
     plugins,
