@@ -33,7 +33,15 @@ describe('error masking', () => {
     const store = createSqliteTaskStore(join(dir, 'tasks.sqlite'));
     const broken = { ...store, get: async () => Promise.reject(new Error('disk on fire at /var/secret/path')) };
     const lines: string[] = [];
-    const logger = pino({ level: 'error' }, new Writable({ write: (chunk, _enc, cb) => (lines.push(String(chunk)), cb()) }));
+    const logger = pino(
+      { level: 'error' },
+      new Writable({
+        write: (chunk, _enc, cb) => {
+          lines.push(String(chunk));
+          cb();
+        },
+      }),
+    );
     const app = await startApp(loadConfig(baseEnv(emulators, join(dir, 'x.sqlite'))), { logger, store: broken });
     const res = await fetch(app.url, {
       method: 'POST',
