@@ -12,7 +12,11 @@ import { streamTask } from '../src/tasks/stream.ts';
 
 /** A task the caller owns, resumed when it waited for the caller's credentials. */
 async function ownedTask(id: string, ctx: RequestContext): Promise<CopyTaskRecord | undefined> {
-  const task = await ctx.services.tasks.get(id, ctx.principal.id);
+  return resumeIfWaiting(await ctx.services.tasks.get(id, ctx.principal.id), ctx);
+}
+
+/** Resumes watching a task that waits for this request's credentials (they are never stored). */
+async function resumeIfWaiting(task: CopyTaskRecord | undefined, ctx: RequestContext): Promise<CopyTaskRecord | undefined> {
   if (task && task.credentialSource === 'request' && !isFinalStatus(task.status) && !ctx.services.watcher.isWatching(task.id)) {
     const creds = ctx.requestCredentials[providerKey(task)];
     if (creds) return ctx.services.watcher.resume(task, ctx.requestCredentials);
@@ -47,17 +51,21 @@ export const Query: QueryResolvers = {
 
 export const Subscription: SubscriptionResolvers = {
   copyTaskUpdated: {
-    subscribe: async function* (_parent, { id }, ctx) {
+    // A plain async function, not a generator: NOT_FOUND is thrown before any stream exists, so
+    // graphql-js answers it as a result with errors on every transport (graphql-ws, graphql-sse,
+    // the router callback) instead of breaking an already opened stream.
+    subscribe: async (_parent, { id }, ctx) => {
       const first = await ownedTask(id, ctx);
       if (!first) throw graphQLError(`No task ${id}`, 'NOT_FOUND');
-      yield* streamTask(async () => (await ctx.services.tasks.get(id, ctx.principal.id)) ?? first, id, ctx.services.pubsub);
+      return streamTask(async () => (await ctx.services.tasks.get(id, ctx.principal.id)) ?? first, id, ctx.services.pubsub);
     },
     resolve: (task: CopyTaskRecord) => task,
   },
 };
 
 export const CopyTask: CopyTaskResolvers = {
-  __resolveReference: async (ref, ctx) => (await ownedTask(ref.id, ctx)) ?? null,
+  // Through the per-request loader: a gateway's `_entities` call with many references is one store query.
+  __resolveReference: async (ref, ctx) => (await resumeIfWaiting(await ctx.loaders.tasks.load(ref.id), ctx)) ?? null,
   isFinal: (task) => isFinalStatus(task.status),
   failures: (task) => task.failures.map((f) => ({ itemId: f.itemId, name: f.name ?? null, kind: f.kind ?? null, reason: f.reason ?? null })),
 };

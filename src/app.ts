@@ -42,7 +42,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     }
     const requestCredentials = parseCredentialOverrides(headers);
     const credentials = mergeCredentials(config.credentials, requestCredentials);
-    return { principal, credentials, requestCredentials, services, loaders: new Loaders(services, credentials) };
+    return { principal, credentials, requestCredentials, services, loaders: new Loaders(services, credentials, principal.id) };
   };
 
   const http = await serve({

@@ -60,13 +60,20 @@ const EnvSchema = z.object({
   QINIU_SIGNATURE: z.enum(['Qiniu', 'QBox']).default('Qiniu'),
   COZE_TOKEN: secret.optional(),
   COZE_BASE_URL: url.default('https://api.coze.cn'),
+  /** Task polls a second over all Coze tasks (the query API's limit is undocumented; other Coze APIs allow about 5). */
+  COZE_POLLS_PER_SECOND: int(1, 1000).default(5),
   FEISHU_APP_ID: secret.optional(),
   FEISHU_APP_SECRET: secret.optional(),
-  FEISHU_BASE_URL: url.default('https://open.feishu.cn'),
+  /** A base URL, or `feishu` / `lark` for the two public domains (as the official SDK's `Domain`). */
+  FEISHU_BASE_URL: z
+    .preprocess((v) => (v === 'feishu' ? 'https://open.feishu.cn' : v === 'lark' ? 'https://open.larksuite.com' : v), url)
+    .default('https://open.feishu.cn'),
   FEISHU_RATE_LIMIT_PER_MINUTE: int(1, 100_000).default(100),
   PAN123_CLIENT_ID: secret.optional(),
   PAN123_CLIENT_SECRET: secret.optional(),
   PAN123_BASE_URL: url.default('https://open-api.123pan.com'),
+  /** Task polls a second over all 123pan tasks (one poll reads ≤ 3 task details and may submit parts). */
+  PAN123_POLLS_PER_SECOND: int(1, 1000).default(5),
   BLUE_TOKEN_ID: secret.optional(),
   BLUE_TOKEN_SECRET: secret.optional(),
   BLUE_COMPANY_ID: secret.optional(),
@@ -101,6 +108,8 @@ export interface Config {
   readonly poll: { readonly initialIntervalMs: number; readonly maxIntervalMs: number; readonly maxTaskAgeMs: number };
   readonly qiniuSignature: 'Qiniu' | 'QBox';
   readonly feishuRateLimitPerMinute: number;
+  /** Most task polls a second per provider, over all its tasks. */
+  readonly pollsPerSecond: { readonly coze: number; readonly pan123: number };
   readonly urls: UpstreamUrls;
   /** Configured upstream credentials (never logged). */
   readonly credentials: UpstreamCredentials;
@@ -172,6 +181,7 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>> 
     poll: { initialIntervalMs: env.COPYGRAPH_POLL_INITIAL_MS, maxIntervalMs: env.COPYGRAPH_POLL_MAX_MS, maxTaskAgeMs: env.COPYGRAPH_TASK_MAX_AGE_S * 1000 },
     qiniuSignature: env.QINIU_SIGNATURE,
     feishuRateLimitPerMinute: env.FEISHU_RATE_LIMIT_PER_MINUTE,
+    pollsPerSecond: { coze: env.COZE_POLLS_PER_SECOND, pan123: env.PAN123_POLLS_PER_SECOND },
     urls: { qiniuRs: env.QINIU_RS_URL, coze: env.COZE_BASE_URL, feishu: env.FEISHU_BASE_URL, pan123: env.PAN123_BASE_URL, blue: env.BLUE_ENDPOINT },
     credentials,
   };

@@ -2,6 +2,10 @@
  * Transport: the one module that knows about HTTP and WebSocket. One `node:http` server carries
  * `POST|GET /graphql` (Apollo Server 5 through `executeHTTPGraphQLRequest`, the fastest of the
  * measured options), graphql-ws on the same path, `/healthz` and `/readyz`, and CORS for Sandbox.
+ * Subscriptions reach clients three ways, all with the same authentication, context and masking:
+ * graphql-ws on `/graphql` (browsers, Apollo Router passthrough mode), the HTTP callback protocol
+ * (Apollo Router callback mode, through Apollo Server's own executor) and graphql-sse on
+ * `/graphql/stream` (clients that cannot open a WebSocket).
  * Resolvers and datasources never see a request object: they get a `RequestContext`.
  */
 import { ApolloServer, type ApolloServerPlugin, HeaderMap } from '@apollo/server';
@@ -9,14 +13,18 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginSubscriptionCallback, type ApolloServerPluginSubscriptionCallbackOptions } from '@apollo/server/plugin/subscriptionCallback';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { GraphQLError } from 'graphql';
+import { createHandler as createSseHandler } from 'graphql-sse';
 import type { Context as WsContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { RequestContext } from './context.ts';
+import { isGraphQLError } from './errors.ts';
 
 /** Headers of an HTTP request, or the fields of a `connection_init` payload, lower-cased. */
 export type RequestHeaders = Readonly<Record<string, string | undefined>>;
@@ -50,6 +58,16 @@ export interface RunningHttpServer {
 }
 
 const GRAPHQL_PATH = '/graphql';
+
+/**
+ * graphql-ws accepts refusals from `onSubscribe` only as `instanceof GraphQLError` of the graphql it
+ * loaded itself: Node's CommonJS build. A test runner or bundler may give this module the ESM build,
+ * a second GraphQLError class, and graphql-ws would then fail the socket instead of answering the
+ * subscription with the error. Refusals are built with Node's copy, the same in either case.
+ */
+const WsGraphQLError = (createRequire(import.meta.url)('graphql') as typeof import('graphql')).GraphQLError;
+/** graphql-sse (distinct connections mode): one event stream per operation. */
+const SSE_PATH = '/graphql/stream';
 
 class BodyTooLarge extends Error {}
 
@@ -101,6 +119,30 @@ function corsHeaders(options: ServeOptions, req: IncomingMessage, res: ServerRes
   return true;
 }
 
+type Fetcher = NonNullable<ApolloServerPluginSubscriptionCallbackOptions['fetcher']>;
+
+/**
+ * The callback plugin posts raw graphql-js results to the router, bypassing `formatError`. This
+ * fetcher passes every error in a `next` payload or a `complete` through the same masking first.
+ * Only the serialized error is left at this point, so it is rebuilt as a GraphQLError: a deliberate
+ * code (NOT_FOUND, UNAUTHENTICATED…) passes, anything else becomes INTERNAL_SERVER_ERROR.
+ */
+function maskingFetcher(formatError: ServeOptions['formatError']): Fetcher {
+  const mask = (errors: unknown): unknown =>
+    Array.isArray(errors) ? errors.map((e: GraphQLFormattedError) => formatError(e, new GraphQLError(e.message, { extensions: e.extensions ?? {} }))) : errors;
+  // The plugin only ever POSTs JSON strings with a plain header record.
+  return (url, init = {}) => {
+    let body = typeof init.body === 'string' ? init.body : init.body?.toString('utf8');
+    if (body !== undefined) {
+      const message = JSON.parse(body) as { payload?: { errors?: unknown }; errors?: unknown };
+      if (message.errors) message.errors = mask(message.errors);
+      if (message.payload?.errors) message.payload.errors = mask(message.payload.errors);
+      body = JSON.stringify(message);
+    }
+    return fetch(url, { method: init.method ?? 'POST', headers: init.headers ?? {}, ...(body === undefined ? {} : { body }), signal: init.signal ?? null });
+  };
+}
+
 function sendPlain(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
   res.end(body);
@@ -118,8 +160,12 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
     {
       schema: options.schema,
       // Sandbox sends a connection_init without payload before the real one: accept it.
+      // Routers in passthrough mode (Apollo Router, Hive Router) forward the client's headers on the
+      // upgrade request rather than in the payload: both count, the payload's fields winning.
       onConnect: (ctx) => {
-        socketHeaders.set(ctx, payloadHeaders(ctx.connectionParams));
+        const headers = headerRecord(ctx.extra.request);
+        for (const [k, v] of Object.entries(payloadHeaders(ctx.connectionParams))) if (v !== undefined) headers[k] = v;
+        socketHeaders.set(ctx, headers);
         return true;
       },
       onSubscribe: async (ctx, id) => {
@@ -129,7 +175,8 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
           if (!perOp) wsContexts.set(ctx, (perOp = new Map()));
           perOp.set(id, context);
         } catch (err) {
-          return [err instanceof GraphQLError ? err : new GraphQLError('Unauthenticated', { extensions: { code: 'UNAUTHENTICATED' } })];
+          const refusal = isGraphQLError(err) ? err : new GraphQLError('Unauthenticated', { extensions: { code: 'UNAUTHENTICATED' } });
+          return [new WsGraphQLError(refusal.message, { extensions: refusal.extensions })];
         }
         return undefined;
       },
@@ -147,6 +194,58 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
     wss,
   );
 
+  /** Contexts of graphql-sse requests, built (and authenticated) in `onSubscribe`. */
+  const sseContexts = new WeakMap<IncomingMessage, RequestContext>();
+  const sseHandler = createSseHandler<IncomingMessage, undefined, Record<PropertyKey, unknown>>({
+    schema: options.schema,
+    // No reservations (PUT): every operation opens its own authenticated stream.
+    authenticate: () => null,
+    onSubscribe: async (req) => {
+      try {
+        sseContexts.set(req.raw, await options.context(headerRecord(req.raw)));
+      } catch (err) {
+        const error = isGraphQLError(err) ? err : new GraphQLError('Unauthenticated', { extensions: { code: 'UNAUTHENTICATED' } });
+        const body = JSON.stringify({ errors: [options.formatError(error.toJSON(), error)] });
+        return [body, { status: 401, statusText: 'Unauthorized', headers: { 'content-type': 'application/json; charset=utf-8' } }];
+      }
+      return undefined;
+    },
+    // graphql-sse types its context as an open record; ours is the RequestContext interface.
+    context: (req) => sseContexts.get(req.raw) as unknown as Record<PropertyKey, unknown>,
+    onNext: (_ctx, _req, result) => {
+      if (!('errors' in result) || !result.errors) return undefined;
+      // graphql-sse serializes the result with JSON.stringify: formatted errors print as GraphQLErrors would.
+      return { ...result, errors: result.errors.map((e) => options.formatError(e.toJSON(), e)) } as unknown as typeof result;
+    },
+  });
+
+  /** graphql-sse on node:http, reading the body within the same size limit as /graphql. */
+  async function handleSse(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let tooLarge = false;
+    const [body, init] = await sseHandler({
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      headers: { get: (key) => headerRecord(req)[key] },
+      body: () =>
+        readBody(req, maxBodyBytes).catch((err: unknown) => {
+          tooLarge = err instanceof BodyTooLarge;
+          throw err;
+        }),
+      raw: req,
+      context: undefined,
+    });
+    if (tooLarge) return sendPlain(res, 413, 'Request body too large');
+    res.writeHead(init.status, init.statusText, init.headers);
+    if (!body || typeof body === 'string') return void res.end(body);
+    // A client that goes away ends the operation (and its task listener) at once.
+    res.once('close', () => void body.return(undefined));
+    for await (const event of body) {
+      if (!res.writable) break;
+      await new Promise<void>((resolve) => res.write(event, () => resolve()));
+    }
+    res.end();
+  }
+
   const plugins: ApolloServerPlugin<RequestContext>[] = [
     ApolloServerPluginDrainHttpServer({ httpServer }),
     {
@@ -159,6 +258,9 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
       },
     },
     ApolloServerPluginInlineTrace({ includeErrors: { masked: true } }),
+    // Apollo Router's callback mode: the router POSTs the subscription with a callback URL, and
+    // events go back to it as `check`, `next`, `complete` and heartbeats.
+    ApolloServerPluginSubscriptionCallback({ logger: options.logger, fetcher: maskingFetcher(options.formatError) }),
     options.production
       ? ApolloServerPluginLandingPageDisabled()
       : ApolloServerPluginLandingPageLocalDefault({ embed: { runTelemetry: false }, includeCookies: false }),
@@ -190,7 +292,7 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
     const path = q < 0 ? url : url.slice(0, q);
     if (path === '/healthz') return sendPlain(res, 200, 'ok');
     if (path === '/readyz') return (await options.ready()) ? sendPlain(res, 200, 'ready') : sendPlain(res, 503, 'not ready');
-    if (path !== GRAPHQL_PATH && path !== '/') return sendPlain(res, 404, 'Not found');
+    if (path !== GRAPHQL_PATH && path !== '/' && path !== SSE_PATH) return sendPlain(res, 404, 'Not found');
     if (path === '/') {
       res.writeHead(302, { location: GRAPHQL_PATH });
       return void res.end();
@@ -204,6 +306,7 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
       });
       return void res.end();
     }
+    if (path === SSE_PATH) return handleSse(req, res);
     let body: string;
     try {
       body = req.method === 'POST' ? await readBody(req, maxBodyBytes) : '';

@@ -3,6 +3,13 @@
  * task service and watcher, and one datasource client per provider.
  */
 import { QiniuClient } from '../datasources/qiniu.ts';
+import { FeishuWikiClient } from '../datasources/feishu-wiki.ts';
+import { BlueClient } from '../datasources/blue.ts';
+import { CozeClient } from '../datasources/coze.ts';
+import { Pan123Client } from '../datasources/pan123.ts';
+import { CozePoller } from './pollers/coze.ts';
+import { Pan123Poller } from './pollers/pan123.ts';
+import type { LimiterClock } from './rate-limiter.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 import { createInProcessPubSub, type TaskPubSub } from './tasks/pubsub.ts';
@@ -18,11 +25,17 @@ export interface Services {
   readonly tasks: TaskService;
   readonly watcher: TaskWatcher;
   readonly qiniu: QiniuClient;
+  readonly feishu: FeishuWikiClient;
+  readonly blue: BlueClient;
+  readonly coze: CozeClient;
+  readonly pan123: Pan123Client;
 }
 
 export interface ServiceOverrides {
   readonly store?: TaskStore;
   readonly pubsub?: TaskPubSub;
+  /** The clock of client-side rate limiters (tests link it to an emulator's clock). */
+  readonly rateLimitClock?: LimiterClock;
 }
 
 export function createServices(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Services {
@@ -42,7 +55,19 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     (msg, fields) => logger.warn(fields ?? {}, msg),
   );
   const qiniu = new QiniuClient({ rsUrl: config.urls.qiniuRs, timeoutMs: config.upstreamTimeoutMs, signature: config.qiniuSignature });
-  return { config, logger, store, pubsub, tasks, watcher, qiniu };
+  const feishu = new FeishuWikiClient({
+    baseUrl: config.urls.feishu,
+    timeoutMs: config.upstreamTimeoutMs,
+    rateLimitPerMinute: config.feishuRateLimitPerMinute,
+    clock: overrides.rateLimitClock,
+  });
+  const blue = new BlueClient({ endpoint: config.urls.blue, timeoutMs: config.upstreamTimeoutMs });
+  const coze = new CozeClient({ baseUrl: config.urls.coze, timeoutMs: config.upstreamTimeoutMs });
+  const pan123 = new Pan123Client({ baseUrl: config.urls.pan123, timeoutMs: config.upstreamTimeoutMs });
+  // Registered before `resumeTasks` runs, so resumed Coze and 123pan tasks find their poller.
+  watcher.register(new CozePoller(coze, config.pollsPerSecond.coze));
+  watcher.register(new Pan123Poller(pan123, config.pollsPerSecond.pan123));
+  return { config, logger, store, pubsub, tasks, watcher, qiniu, feishu, blue, coze, pan123 };
 }
 
 /** Resumes watching the tasks a previous run left unfinished. */

@@ -1,6 +1,10 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { CopyTaskRecord } from '../tasks/model.ts';
 import type { StorageObjectRef } from '../../datasources/qiniu.ts';
+import type { CozeEntityRef } from '../../datasources/coze.ts';
+import type { PanImageCopyRef } from '../pollers/pan123.ts';
+import type { WikiNodeModel } from '../../datasources/feishu-wiki.ts';
+import type { BlueTodoRef } from '../../datasources/blue.ts';
 import type { RequestContext } from '../context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -18,8 +22,130 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** A part of a Blue record to copy along with its title (Blue `CopyTodoOption`). */
+export type BlueCopyOption =
+  /** The assignees (only those who are members of the target project). */
+  | 'ASSIGNEES'
+  /** The checklists and their items. */
+  | 'CHECKLISTS'
+  /** The comments and their replies. */
+  | 'COMMENTS'
+  /** The custom-field values, file attachments duplicated (across projects: fields of the same title and type). */
+  | 'CUSTOM_FIELDS'
+  /** The description (text and HTML). */
+  | 'DESCRIPTION'
+  /** The start and due dates and their time zone. */
+  | 'DUE_DATE'
+  /** The tags (across projects: the target project's tags of the same title, created when missing). */
+  | 'TAGS';
+
+/** One custom-field value of a Blue record. */
+export type BlueCustomFieldValue = {
+  __typename?: 'BlueCustomFieldValue';
+  /** Blue's id of the custom field. */
+  id: Scalars['ID']['output'];
+  /** The field's title. */
+  title?: Maybe<Scalars['String']['output']>;
+  /** The field's type (for example `NUMBER`, `TEXT_SINGLE`, `FILE`). */
+  type?: Maybe<Scalars['String']['output']>;
+  /** The value, as JSON text (a number, a string, a list of files, …); null when the field is empty. */
+  valueJson?: Maybe<Scalars['String']['output']>;
+};
+
+/** A tag of a Blue project. */
+export type BlueTag = {
+  __typename?: 'BlueTag';
+  /** The tag's colour (for example `#e53935`). */
+  color?: Maybe<Scalars['String']['output']>;
+  /** Blue's id of the tag. */
+  id: Scalars['ID']['output'];
+  /** The tag's title. */
+  title: Scalars['String']['output'];
+};
+
+/**
+ * A record in Blue (a "todo" in Blue's API). Every field but `id` is read from Blue only when selected,
+ * batched per request into one Blue `todos` query by ids.
+ */
+export type BlueTodo = {
+  __typename?: 'BlueTodo';
+  /** Whether the record is archived. */
+  archived: Scalars['Boolean']['output'];
+  /** The people assigned to the record. */
+  assignees: Array<BlueUser>;
+  /** When the record was created (for a copy: when it was copied). */
+  createdAt: Scalars['DateTime']['output'];
+  /** The record's custom-field values. */
+  customFields: Array<BlueCustomFieldValue>;
+  /** Whether the record is done. */
+  done: Scalars['Boolean']['output'];
+  /** When the record is due. */
+  duedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The description as HTML. */
+  html?: Maybe<Scalars['String']['output']>;
+  /** Blue's id of the record. */
+  id: Scalars['ID']['output'];
+  /** The record's place in its list (higher is further down). */
+  position?: Maybe<Scalars['Float']['output']>;
+  /** When work on the record starts. */
+  startedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The record's tags. */
+  tags: Array<BlueTag>;
+  /** The description as plain text. */
+  text?: Maybe<Scalars['String']['output']>;
+  /** The time zone of the dates. */
+  timezone?: Maybe<Scalars['String']['output']>;
+  /** The record's title. */
+  title: Scalars['String']['output'];
+  /** The list the record is in. */
+  todoList?: Maybe<BlueTodoList>;
+  /** Blue's short unique id of the record. */
+  uid?: Maybe<Scalars['String']['output']>;
+  /** When the record last changed. */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** A Blue list (a column of records in a project). */
+export type BlueTodoList = {
+  __typename?: 'BlueTodoList';
+  /** Blue's id of the list. */
+  id: Scalars['ID']['output'];
+  /** The list's title. */
+  title: Scalars['String']['output'];
+};
+
+/** A Blue user. */
+export type BlueUser = {
+  __typename?: 'BlueUser';
+  /** The user's email address. */
+  email?: Maybe<Scalars['String']['output']>;
+  /** Blue's id of the user. */
+  id: Scalars['ID']['output'];
+  /** The user's name. */
+  name?: Maybe<Scalars['String']['output']>;
+};
+
 /** The resource a copy produced. */
-export type CopiedResource = StorageObject;
+export type CopiedResource = BlueTodo | CozeEntity | PanImageCopy | StorageObject | UnidentifiedBlueTodo | WikiNode;
+
+/** Copy a Coze bot, app or workflow. */
+export type CopyCozeEntityInput = {
+  /** The id of the resource to copy (Coze ids are int64 numbers written as strings). */
+  entityId: Scalars['ID']['input'];
+  /** What kind of resource `entityId` is. */
+  entityType: CozeEntityType;
+  /**
+   * The workspace to copy into; omit it to copy within the resource's own workspace. Resources of a
+   * personal workspace can only be copied within it, and the target must belong to the same team.
+   */
+  toWorkspaceId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/**
+ * The task of a Coze copy, or why it was refused. A same-workspace bot copy is born `SUCCEEDED`;
+ * every other copy is `RUNNING` and ends when Coze's copy task does.
+ */
+export type CopyCozeEntityResult = CopyTask | InvalidInputError | UpstreamError;
 
 /**
  * Every expected failure implements this interface: select `... on CopyError { code message }` and new
@@ -58,6 +184,20 @@ export type CopyErrorCode =
   | 'UPSTREAM_ERROR'
   /** The upstream could not be reached before anything was sent, or answered that it is unavailable. */
   | 'UPSTREAM_UNAVAILABLE';
+
+/** Copy drive files into the image host. */
+export type CopyImagesInput = {
+  /**
+   * The drive (云盘) file or folder ids to copy: any number of them (copygraph splits them into upstream
+   * tasks of 100). Ids are numbers written as strings; duplicates are copied once.
+   */
+  fileIds: Array<Scalars['ID']['input']>;
+  /** The image-host folder to copy into; `""` is the root. */
+  toParentFileId: Scalars['String']['input'];
+};
+
+/** The task of a 123pan image copy, or why it was refused. */
+export type CopyImagesResult = CopyTask | InvalidInputError | UpstreamError;
 
 /** One item that could not be copied. */
 export type CopyItemFailure = {
@@ -165,6 +305,69 @@ export type CopyTaskStatus =
   /** Everything was copied. */
   | 'SUCCEEDED';
 
+/** Copy one Blue record into a list. */
+export type CopyTodoInput = {
+  /**
+   * The parts to copy besides the title. Required but may be empty: an empty list copies the bare record
+   * (title and position only). Duplicates are ignored.
+   */
+  options: Array<BlueCopyOption>;
+  /** The copy's title. Omitted (or null): the original title is kept. */
+  title?: InputMaybe<Scalars['String']['input']>;
+  /** The record to copy (Blue `todoId`). */
+  todoId: Scalars['String']['input'];
+  /** The list to copy it into (Blue `todoListId`); the copy goes to the bottom of the list. */
+  todoListId: Scalars['String']['input'];
+};
+
+/** The task of a Blue copy (born final), or why it was refused. */
+export type CopyTodoResult = CopyTask | InvalidInputError | UpstreamError;
+
+/**
+ * Copy one wiki node (the node only, not its descendants). Give `targetParentToken`, `targetSpaceId`, or
+ * both; they cannot both be empty.
+ */
+export type CopyWikiNodeInput = {
+  /** The node to copy (Feishu `node_token`). */
+  nodeToken: Scalars['String']['input'];
+  /** The space the node is in (Feishu `space_id`). */
+  spaceId: Scalars['String']['input'];
+  /** The node to put the copy under. Empty or omitted: the top of `targetSpaceId`. */
+  targetParentToken?: InputMaybe<Scalars['String']['input']>;
+  /** The space to copy into. Empty or omitted: the space of `targetParentToken`. */
+  targetSpaceId?: InputMaybe<Scalars['String']['input']>;
+  /** The copy's title. Omitted (or null): the original title is kept. An empty string gives the copy an empty title. */
+  title?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The task of a wiki copy (born final, with the new `WikiNode` as its result), or why it was refused. */
+export type CopyWikiNodeResult = CopyTask | InvalidInputError | UpstreamError;
+
+/**
+ * A Coze bot, app or workflow that a copy produced (always a draft). Only the copies you made through
+ * copygraph resolve by reference.
+ */
+export type CozeEntity = {
+  __typename?: 'CozeEntity';
+  /** The copy's Coze id (int64 as a string): `copied_entity_id` or `target_entity_id`. */
+  id: Scalars['ID']['output'];
+  /** The id of the resource it was copied from. */
+  sourceEntityId: Scalars['ID']['output'];
+  /** What kind of resource it is. */
+  type: CozeEntityType;
+  /** The workspace the copy lives in; null when Coze did not say (a same-workspace bot copy without `toWorkspaceId`). */
+  workspaceId?: Maybe<Scalars['ID']['output']>;
+};
+
+/** The kind of Coze resource a copy works on (Coze `entity_type`). */
+export type CozeEntityType =
+  /** An AI app (应用), Coze `app`. */
+  | 'APP'
+  /** An agent (智能体), Coze `bot`. A copy within its workspace is synchronous. */
+  | 'BOT'
+  /** A workflow (工作流), Coze `workflow`. */
+  | 'WORKFLOW';
+
 /** One input field that was refused. */
 export type InvalidField = {
   __typename?: 'InvalidField';
@@ -187,13 +390,64 @@ export type InvalidInputError = CopyError & {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Copy a Coze bot, app or workflow, within its workspace or into another one of the same team.
+   * Follow an asynchronous copy with `copyTaskUpdated`; `result` is the `CozeEntity` once it exists.
+   */
+  copyCozeEntity: CopyCozeEntityResult;
+  /**
+   * Copy 123pan drive files into the image host (图床). Asynchronous: the task is `QUEUED` or `RUNNING`
+   * when this answers; follow it with `copyTaskUpdated`. `progress` counts the upstream parts; files that
+   * could not be copied are listed in `failures` (and make the task `PARTIALLY_SUCCEEDED`).
+   */
+  copyImages: CopyImagesResult;
   /** Copy an object between buckets (or keys) in Qiniu Kodo. Synchronous: the task is final when this answers. */
   copyObject: CopyObjectResult;
+  /**
+   * Copy a Blue record into a list, with the parts chosen in `options`. Synchronous: the task is final
+   * (SUCCEEDED) when this answers. Copying inside a project needs MEMBER or above on it; across projects,
+   * ADMIN or OWNER on both.
+   *
+   * Blue's `copyTodo` returns no id, so copygraph identifies the copy: it notes the list's highest position
+   * before copying, then reads the newest records of the list and takes the one record above that position
+   * with the copy's title. copygraph's own copies into one list run one after another (per copygraph
+   * process), so they cannot be confused with each other. If someone else adds a record with the same title
+   * to the same list at the same moment, or an automation moves or renames the copy at once, the copy is
+   * not guessed: the task's result is an `UnidentifiedBlueTodo` with the reason.
+   */
+  copyTodo: CopyTodoResult;
+  /**
+   * Copy a Feishu / Lark wiki node under another parent or into another space. Synchronous: the task is
+   * final when this answers. Runs as the app (`tenant_access_token`) or, when the request sends
+   * `x-feishu-user-access-token`, as that signed-in user. copygraph keeps to Feishu's 100 calls a minute per
+   * app (or user): a burst waits briefly instead of being throttled upstream.
+   */
+  copyWikiNode: CopyWikiNodeResult;
+};
+
+
+export type MutationCopyCozeEntityArgs = {
+  input: CopyCozeEntityInput;
+};
+
+
+export type MutationCopyImagesArgs = {
+  input: CopyImagesInput;
 };
 
 
 export type MutationCopyObjectArgs = {
   input: CopyObjectInput;
+};
+
+
+export type MutationCopyTodoArgs = {
+  input: CopyTodoInput;
+};
+
+
+export type MutationCopyWikiNodeArgs = {
+  input: CopyWikiNodeInput;
 };
 
 /** An object in a Qiniu bucket. */
@@ -211,6 +465,45 @@ export type PageInfo = {
   endCursor?: Maybe<Scalars['String']['output']>;
   /** Whether more tasks follow this page. */
   hasNextPage: Scalars['Boolean']['output'];
+};
+
+/**
+ * A copy of 123pan drive files into the image host (图床), as copygraph ran it: the ids are split into
+ * upstream tasks ("parts") of at most 100, with at most 3 of them queued upstream at once. It exists from
+ * the moment the copy is accepted and fills in as the parts finish.
+ */
+export type PanImageCopy = {
+  __typename?: 'PanImageCopy';
+  /**
+   * How many files failed so far: files on the upstream fail lists, plus every id of a part that failed
+   * as a whole. How many images were copied cannot be told in general: an id may be a folder.
+   */
+  failedFileCount: Scalars['Int']['output'];
+  /** The upstream tasks, in submission order. */
+  parts: Array<PanImageCopyPart>;
+  /** How many drive file or folder ids were asked for (duplicates counted once). */
+  requestedFileCount: Scalars['Int']['output'];
+  /** The id of the copygraph task (`CopyTask.id`) that runs this copy. */
+  taskId: Scalars['ID']['output'];
+  /** The image-host folder the images go into (`""` is the image host's root). */
+  toParentFileId: Scalars['String']['output'];
+};
+
+/** One upstream copy task of at most 100 ids. */
+export type PanImageCopyPart = {
+  __typename?: 'PanImageCopyPart';
+  /** Why the part failed as a whole (123pan `failMsg`, or copygraph's reason). */
+  failMessage?: Maybe<Scalars['String']['output']>;
+  /** How many of its files failed. */
+  failedFileCount: Scalars['Int']['output'];
+  /** How many ids the part holds. */
+  fileCount: Scalars['Int']['output'];
+  /** Position of the part, from 0. */
+  index: Scalars['Int']['output'];
+  /** `QUEUED` (waiting in copygraph or upstream), `RUNNING`, then `SUCCEEDED`, `PARTIALLY_SUCCEEDED` (some files on the fail list) or `FAILED`. */
+  status: CopyTaskStatus;
+  /** 123pan's `taskID`, once the part was submitted; null while it waits in copygraph's queue. */
+  upstreamTaskId?: Maybe<Scalars['String']['output']>;
 };
 
 /** The upstream service a copy runs against. */
@@ -295,6 +588,21 @@ export type TaskError = CopyError & {
   upstreamCode?: Maybe<Scalars['String']['output']>;
 };
 
+/**
+ * A Blue copy that succeeded, but whose new record copygraph could not identify. Blue's `copyTodo` returns
+ * no id; copygraph finds the copy by reading the target list back, and says so here when it cannot tell
+ * which record is the copy rather than guessing.
+ */
+export type UnidentifiedBlueTodo = {
+  __typename?: 'UnidentifiedBlueTodo';
+  /** The title the copy was given (the source's title when no new one was asked for), when known. */
+  copyTitle?: Maybe<Scalars['String']['output']>;
+  /** Why the copy could not be identified. */
+  reason: Scalars['String']['output'];
+  /** The list the copy was made in. */
+  todoListId: Scalars['String']['output'];
+};
+
 /** The upstream service refused or failed the copy. */
 export type UpstreamError = CopyError & {
   __typename?: 'UpstreamError';
@@ -315,6 +623,73 @@ export type UpstreamError = CopyError & {
   /** The upstream's own error message. */
   upstreamMessage?: Maybe<Scalars['String']['output']>;
 };
+
+/**
+ * A node of a Feishu / Lark wiki (a page in a wiki space's tree; the document it shows is `objToken`).
+ * A copy returns the new node complete. Resolved by reference with Feishu `get_node`, batched per request
+ * (Feishu has no batch read: the distinct tokens of one request are read with bounded concurrency).
+ */
+export type WikiNode = {
+  __typename?: 'WikiNode';
+  /** The open id of the document's creator. */
+  creator?: Maybe<Scalars['String']['output']>;
+  /** Whether the node has child nodes. A copy never has: Feishu copies only the node, not its descendants. */
+  hasChild: Scalars['Boolean']['output'];
+  /** When the node was created (Feishu `node_create_time`); for a copy, when it was copied. */
+  nodeCreateTime?: Maybe<Scalars['DateTime']['output']>;
+  /** The open id of whoever created the node. */
+  nodeCreator?: Maybe<Scalars['String']['output']>;
+  /** The node's token (`wikcn…`): its id in the wiki. */
+  nodeToken: Scalars['String']['output'];
+  /** Whether the node is the document's own node or a shortcut to it; null when Feishu does not say. */
+  nodeType?: Maybe<WikiNodeType>;
+  /** When the document was created (Feishu `obj_create_time`). */
+  objCreateTime?: Maybe<Scalars['DateTime']['output']>;
+  /** When the document was last edited (Feishu `obj_edit_time`). */
+  objEditTime?: Maybe<Scalars['DateTime']['output']>;
+  /** The token of the document the node shows (for a shortcut: the original's document). */
+  objToken?: Maybe<Scalars['String']['output']>;
+  /** The kind of document; null when Feishu reports a kind this API does not know yet. */
+  objType?: Maybe<WikiObjType>;
+  /** For a shortcut, the node it points at; for an original node, the node itself. */
+  originNodeToken?: Maybe<Scalars['String']['output']>;
+  /** The space of `originNodeToken`. */
+  originSpaceId?: Maybe<Scalars['String']['output']>;
+  /** The open id of the document's owner. */
+  owner?: Maybe<Scalars['String']['output']>;
+  /** The parent node's token; null for a node at the top of its space. */
+  parentNodeToken?: Maybe<Scalars['String']['output']>;
+  /** The wiki space the node is in. */
+  spaceId: Scalars['String']['output'];
+  /** The node's title (may be empty). */
+  title: Scalars['String']['output'];
+  /** A link to the node, when Feishu gives one. */
+  url?: Maybe<Scalars['String']['output']>;
+};
+
+/** Whether a wiki node is a document's own node or a shortcut to another node (Feishu `node_type`). */
+export type WikiNodeType =
+  /** The document's own node. */
+  | 'ORIGIN'
+  /** A shortcut pointing at another node (`originNodeToken`). */
+  | 'SHORTCUT';
+
+/** The kind of document a wiki node shows (Feishu `obj_type`). */
+export type WikiObjType =
+  /** A Base (multidimensional table). */
+  | 'BITABLE'
+  /** A legacy document. */
+  | 'DOC'
+  /** A document (new version). */
+  | 'DOCX'
+  /** An uploaded file. */
+  | 'FILE'
+  /** A mind map. */
+  | 'MINDNOTE'
+  /** A spreadsheet. */
+  | 'SHEET'
+  /** A slide deck. */
+  | 'SLIDES';
 
 
 
@@ -396,24 +771,67 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping of federation types */
 export type FederationTypes = {
+  BlueTodo: BlueTodo;
   CopyTask: CopyTask;
+  CozeEntity: CozeEntity;
+  PanImageCopy: PanImageCopy;
   StorageObject: StorageObject;
+  WikiNode: WikiNode;
 };
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = {
+  BlueTodo:
+    ( { __typename: 'BlueTodo' }
+    & GraphQLRecursivePick<FederationTypes['BlueTodo'], {"id":true}> );
   CopyTask:
     ( { __typename: 'CopyTask' }
     & GraphQLRecursivePick<FederationTypes['CopyTask'], {"id":true}> );
+  CozeEntity:
+    ( { __typename: 'CozeEntity' }
+    & GraphQLRecursivePick<FederationTypes['CozeEntity'], {"id":true}> );
+  PanImageCopy:
+    ( { __typename: 'PanImageCopy' }
+    & GraphQLRecursivePick<FederationTypes['PanImageCopy'], {"taskId":true}> );
   StorageObject:
     ( { __typename: 'StorageObject' }
     & GraphQLRecursivePick<FederationTypes['StorageObject'], {"bucket":true,"key":true}> );
+  WikiNode:
+    ( { __typename: 'WikiNode' }
+    & GraphQLRecursivePick<FederationTypes['WikiNode'], {"nodeToken":true}> );
 };
 
 /** Mapping of union types */
 export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
-  CopiedResource: ( StorageObjectRef & { __typename: 'StorageObject' } );
+  CopiedResource:
+    | ( BlueTodoRef & { __typename: 'BlueTodo' } )
+    | ( CozeEntityRef & { __typename: 'CozeEntity' } )
+    | ( PanImageCopyRef & { __typename: 'PanImageCopy' } )
+    | ( StorageObjectRef & { __typename: 'StorageObject' } )
+    | ( UnidentifiedBlueTodo & { __typename: 'UnidentifiedBlueTodo' } )
+    | ( WikiNodeModel & { __typename: 'WikiNode' } )
+  ;
+  CopyCozeEntityResult:
+    | ( CopyTaskRecord & { __typename: 'CopyTask' } )
+    | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+    | ( UpstreamError & { __typename: 'UpstreamError' } )
+  ;
+  CopyImagesResult:
+    | ( CopyTaskRecord & { __typename: 'CopyTask' } )
+    | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+    | ( UpstreamError & { __typename: 'UpstreamError' } )
+  ;
   CopyObjectResult:
+    | ( CopyTaskRecord & { __typename: 'CopyTask' } )
+    | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+    | ( UpstreamError & { __typename: 'UpstreamError' } )
+  ;
+  CopyTodoResult:
+    | ( CopyTaskRecord & { __typename: 'CopyTask' } )
+    | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+    | ( UpstreamError & { __typename: 'UpstreamError' } )
+  ;
+  CopyWikiNodeResult:
     | ( CopyTaskRecord & { __typename: 'CopyTask' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( UpstreamError & { __typename: 'UpstreamError' } )
@@ -431,73 +849,167 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  CopiedResource: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopiedResource']>;
-  CopyError: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['CopyError']>;
+  BlueCopyOption: BlueCopyOption;
+  BlueCustomFieldValue: ResolverTypeWrapper<BlueCustomFieldValue>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  BlueTag: ResolverTypeWrapper<BlueTag>;
+  BlueTodo: ResolverTypeWrapper<BlueTodoRef>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  BlueTodoList: ResolverTypeWrapper<BlueTodoList>;
+  BlueUser: ResolverTypeWrapper<BlueUser>;
+  CopiedResource: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopiedResource']>;
+  CopyCozeEntityInput: CopyCozeEntityInput;
+  CopyCozeEntityResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyCozeEntityResult']>;
+  CopyError: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['CopyError']>;
   CopyErrorCode: CopyErrorCode;
+  CopyImagesInput: CopyImagesInput;
+  CopyImagesResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyImagesResult']>;
   CopyItemFailure: ResolverTypeWrapper<CopyItemFailure>;
   CopyObjectInput: CopyObjectInput;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CopyObjectResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyObjectResult']>;
   CopyProgress: ResolverTypeWrapper<CopyProgress>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CopyTask: ResolverTypeWrapper<CopyTaskRecord>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   CopyTaskConnection: ResolverTypeWrapper<Omit<CopyTaskConnection, 'edges'> & { edges: Array<ResolversTypes['CopyTaskEdge']> }>;
   CopyTaskEdge: ResolverTypeWrapper<Omit<CopyTaskEdge, 'node'> & { node: ResolversTypes['CopyTask'] }>;
   CopyTaskFilter: CopyTaskFilter;
   CopyTaskStatus: CopyTaskStatus;
+  CopyTodoInput: CopyTodoInput;
+  CopyTodoResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyTodoResult']>;
+  CopyWikiNodeInput: CopyWikiNodeInput;
+  CopyWikiNodeResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyWikiNodeResult']>;
+  CozeEntity: ResolverTypeWrapper<CozeEntityRef>;
+  CozeEntityType: CozeEntityType;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   InvalidField: ResolverTypeWrapper<InvalidField>;
   InvalidInputError: ResolverTypeWrapper<InvalidInputError>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ObjectLocationInput: ObjectLocationInput;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PanImageCopy: ResolverTypeWrapper<PanImageCopyRef>;
+  PanImageCopyPart: ResolverTypeWrapper<PanImageCopyPart>;
   Provider: Provider;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   StorageObject: ResolverTypeWrapper<StorageObjectRef>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TaskError: ResolverTypeWrapper<TaskError>;
+  UnidentifiedBlueTodo: ResolverTypeWrapper<UnidentifiedBlueTodo>;
   UpstreamError: ResolverTypeWrapper<UpstreamError>;
+  WikiNode: ResolverTypeWrapper<WikiNodeModel>;
+  WikiNodeType: WikiNodeType;
+  WikiObjType: WikiObjType;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  CopiedResource: ResolversUnionTypes<ResolversParentTypes>['CopiedResource'];
-  CopyError: ResolversInterfaceTypes<ResolversParentTypes>['CopyError'];
+  BlueCustomFieldValue: BlueCustomFieldValue;
+  ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
+  BlueTag: BlueTag;
+  BlueTodo: BlueTodoRef;
+  Boolean: Scalars['Boolean']['output'];
+  Float: Scalars['Float']['output'];
+  BlueTodoList: BlueTodoList;
+  BlueUser: BlueUser;
+  CopiedResource: ResolversUnionTypes<ResolversParentTypes>['CopiedResource'];
+  CopyCozeEntityInput: CopyCozeEntityInput;
+  CopyCozeEntityResult: ResolversUnionTypes<ResolversParentTypes>['CopyCozeEntityResult'];
+  CopyError: ResolversInterfaceTypes<ResolversParentTypes>['CopyError'];
+  CopyImagesInput: CopyImagesInput;
+  CopyImagesResult: ResolversUnionTypes<ResolversParentTypes>['CopyImagesResult'];
   CopyItemFailure: CopyItemFailure;
   CopyObjectInput: CopyObjectInput;
-  Boolean: Scalars['Boolean']['output'];
   CopyObjectResult: ResolversUnionTypes<ResolversParentTypes>['CopyObjectResult'];
   CopyProgress: CopyProgress;
   Int: Scalars['Int']['output'];
   CopyTask: CopyTaskRecord;
-  ID: Scalars['ID']['output'];
   CopyTaskConnection: Omit<CopyTaskConnection, 'edges'> & { edges: Array<ResolversParentTypes['CopyTaskEdge']> };
   CopyTaskEdge: Omit<CopyTaskEdge, 'node'> & { node: ResolversParentTypes['CopyTask'] };
   CopyTaskFilter: CopyTaskFilter;
+  CopyTodoInput: CopyTodoInput;
+  CopyTodoResult: ResolversUnionTypes<ResolversParentTypes>['CopyTodoResult'];
+  CopyWikiNodeInput: CopyWikiNodeInput;
+  CopyWikiNodeResult: ResolversUnionTypes<ResolversParentTypes>['CopyWikiNodeResult'];
+  CozeEntity: CozeEntityRef;
   DateTime: Scalars['DateTime']['output'];
   InvalidField: InvalidField;
   InvalidInputError: InvalidInputError;
   Mutation: Record<PropertyKey, never>;
   ObjectLocationInput: ObjectLocationInput;
   PageInfo: PageInfo;
+  PanImageCopy: PanImageCopyRef;
+  PanImageCopyPart: PanImageCopyPart;
   Query: Record<PropertyKey, never>;
   StorageObject: StorageObjectRef;
-  Float: Scalars['Float']['output'];
   Subscription: Record<PropertyKey, never>;
   TaskError: TaskError;
+  UnidentifiedBlueTodo: UnidentifiedBlueTodo;
   UpstreamError: UpstreamError;
+  WikiNode: WikiNodeModel;
+};
+
+export type BlueCustomFieldValueResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['BlueCustomFieldValue'] = ResolversParentTypes['BlueCustomFieldValue']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  type?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  valueJson?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type BlueTagResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['BlueTag'] = ResolversParentTypes['BlueTag']> = {
+  color?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type BlueTodoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['BlueTodo'] = ResolversParentTypes['BlueTodo'], FederationReferenceType extends FederationReferenceTypes['BlueTodo'] = FederationReferenceTypes['BlueTodo']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['BlueTodo']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  archived?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  assignees?: Resolver<Array<ResolversTypes['BlueUser']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  customFields?: Resolver<Array<ResolversTypes['BlueCustomFieldValue']>, ParentType, ContextType>;
+  done?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  duedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  html?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  position?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  tags?: Resolver<Array<ResolversTypes['BlueTag']>, ParentType, ContextType>;
+  text?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  timezone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  todoList?: Resolver<Maybe<ResolversTypes['BlueTodoList']>, ParentType, ContextType>;
+  uid?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type BlueTodoListResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['BlueTodoList'] = ResolversParentTypes['BlueTodoList']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type BlueUserResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['BlueUser'] = ResolversParentTypes['BlueUser']> = {
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type CopiedResourceResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopiedResource'] = ResolversParentTypes['CopiedResource']> = {
-  __resolveType: TypeResolveFn<'StorageObject', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'BlueTodo' | 'CozeEntity' | 'PanImageCopy' | 'StorageObject' | 'UnidentifiedBlueTodo' | 'WikiNode', ParentType, ContextType>;
+};
+
+export type CopyCozeEntityResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyCozeEntityResult'] = ResolversParentTypes['CopyCozeEntityResult']> = {
+  __resolveType: TypeResolveFn<'CopyTask' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
 export type CopyErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyError'] = ResolversParentTypes['CopyError']> = {
   __resolveType: TypeResolveFn<'InvalidInputError' | 'TaskError' | 'UpstreamError', ParentType, ContextType>;
+};
+
+export type CopyImagesResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyImagesResult'] = ResolversParentTypes['CopyImagesResult']> = {
+  __resolveType: TypeResolveFn<'CopyTask' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
 export type CopyItemFailureResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyItemFailure'] = ResolversParentTypes['CopyItemFailure']> = {
@@ -543,6 +1055,23 @@ export type CopyTaskEdgeResolvers<ContextType = RequestContext, ParentType exten
   node?: Resolver<ResolversTypes['CopyTask'], ParentType, ContextType>;
 };
 
+export type CopyTodoResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTodoResult'] = ResolversParentTypes['CopyTodoResult']> = {
+  __resolveType: TypeResolveFn<'CopyTask' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+};
+
+export type CopyWikiNodeResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyWikiNodeResult'] = ResolversParentTypes['CopyWikiNodeResult']> = {
+  __resolveType: TypeResolveFn<'CopyTask' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+};
+
+export type CozeEntityResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CozeEntity'] = ResolversParentTypes['CozeEntity'], FederationReferenceType extends FederationReferenceTypes['CozeEntity'] = FederationReferenceTypes['CozeEntity']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['CozeEntity']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  sourceEntityId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['CozeEntityType'], ParentType, ContextType>;
+  workspaceId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
@@ -560,12 +1089,35 @@ export type InvalidInputErrorResolvers<ContextType = RequestContext, ParentType 
 };
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  copyCozeEntity?: Resolver<ResolversTypes['CopyCozeEntityResult'], ParentType, ContextType, RequireFields<MutationCopyCozeEntityArgs, 'input'>>;
+  copyImages?: Resolver<ResolversTypes['CopyImagesResult'], ParentType, ContextType, RequireFields<MutationCopyImagesArgs, 'input'>>;
   copyObject?: Resolver<ResolversTypes['CopyObjectResult'], ParentType, ContextType, RequireFields<MutationCopyObjectArgs, 'input'>>;
+  copyTodo?: Resolver<ResolversTypes['CopyTodoResult'], ParentType, ContextType, RequireFields<MutationCopyTodoArgs, 'input'>>;
+  copyWikiNode?: Resolver<ResolversTypes['CopyWikiNodeResult'], ParentType, ContextType, RequireFields<MutationCopyWikiNodeArgs, 'input'>>;
 };
 
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type PanImageCopyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PanImageCopy'] = ResolversParentTypes['PanImageCopy'], FederationReferenceType extends FederationReferenceTypes['PanImageCopy'] = FederationReferenceTypes['PanImageCopy']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['PanImageCopy']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  failedFileCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  parts?: Resolver<Array<ResolversTypes['PanImageCopyPart']>, ParentType, ContextType>;
+  requestedFileCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  taskId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  toParentFileId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type PanImageCopyPartResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PanImageCopyPart'] = ResolversParentTypes['PanImageCopyPart']> = {
+  failMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  failedFileCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  fileCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['CopyTaskStatus'], ParentType, ContextType>;
+  upstreamTaskId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
@@ -597,6 +1149,13 @@ export type TaskErrorResolvers<ContextType = RequestContext, ParentType extends 
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type UnidentifiedBlueTodoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['UnidentifiedBlueTodo'] = ResolversParentTypes['UnidentifiedBlueTodo']> = {
+  copyTitle?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  todoListId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type UpstreamErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['UpstreamError'] = ResolversParentTypes['UpstreamError']> = {
   code?: Resolver<ResolversTypes['CopyErrorCode'], ParentType, ContextType>;
   logId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -609,24 +1168,60 @@ export type UpstreamErrorResolvers<ContextType = RequestContext, ParentType exte
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type WikiNodeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WikiNode'] = ResolversParentTypes['WikiNode'], FederationReferenceType extends FederationReferenceTypes['WikiNode'] = FederationReferenceTypes['WikiNode']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['WikiNode']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  creator?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasChild?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  nodeCreateTime?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  nodeCreator?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  nodeToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  nodeType?: Resolver<Maybe<ResolversTypes['WikiNodeType']>, ParentType, ContextType>;
+  objCreateTime?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  objEditTime?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  objToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  objType?: Resolver<Maybe<ResolversTypes['WikiObjType']>, ParentType, ContextType>;
+  originNodeToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  originSpaceId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  owner?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  parentNodeToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  spaceId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  url?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = RequestContext> = {
+  BlueCustomFieldValue?: BlueCustomFieldValueResolvers<ContextType>;
+  BlueTag?: BlueTagResolvers<ContextType>;
+  BlueTodo?: BlueTodoResolvers<ContextType>;
+  BlueTodoList?: BlueTodoListResolvers<ContextType>;
+  BlueUser?: BlueUserResolvers<ContextType>;
   CopiedResource?: CopiedResourceResolvers<ContextType>;
+  CopyCozeEntityResult?: CopyCozeEntityResultResolvers<ContextType>;
   CopyError?: CopyErrorResolvers<ContextType>;
+  CopyImagesResult?: CopyImagesResultResolvers<ContextType>;
   CopyItemFailure?: CopyItemFailureResolvers<ContextType>;
   CopyObjectResult?: CopyObjectResultResolvers<ContextType>;
   CopyProgress?: CopyProgressResolvers<ContextType>;
   CopyTask?: CopyTaskResolvers<ContextType>;
   CopyTaskConnection?: CopyTaskConnectionResolvers<ContextType>;
   CopyTaskEdge?: CopyTaskEdgeResolvers<ContextType>;
+  CopyTodoResult?: CopyTodoResultResolvers<ContextType>;
+  CopyWikiNodeResult?: CopyWikiNodeResultResolvers<ContextType>;
+  CozeEntity?: CozeEntityResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   InvalidField?: InvalidFieldResolvers<ContextType>;
   InvalidInputError?: InvalidInputErrorResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PanImageCopy?: PanImageCopyResolvers<ContextType>;
+  PanImageCopyPart?: PanImageCopyPartResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   StorageObject?: StorageObjectResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   TaskError?: TaskErrorResolvers<ContextType>;
+  UnidentifiedBlueTodo?: UnidentifiedBlueTodoResolvers<ContextType>;
   UpstreamError?: UpstreamErrorResolvers<ContextType>;
+  WikiNode?: WikiNodeResolvers<ContextType>;
 };
 

@@ -26,6 +26,8 @@ export interface TaskStore {
   /** Writes a newer version of a task; a stale write (older version) is refused and returns false. */
   update(task: CopyTaskRecord): Promise<boolean>;
   get(id: string): Promise<CopyTaskRecord | undefined>;
+  /** The tasks with these ids that exist, in one query (any order; unknown ids are left out). */
+  getMany(ids: readonly string[]): Promise<CopyTaskRecord[]>;
   /** One owner's tasks, newest first. */
   list(owner: string, filter: TaskListFilter, first: number, after?: string | undefined): Promise<TaskPage>;
   /** Every task not yet final, oldest first (for the watcher to resume). */
@@ -73,6 +75,8 @@ export function createSqliteTaskStore(path: string): TaskStore {
   const insertStmt = db.prepare('INSERT INTO tasks (id, owner, provider, status, version, doc) VALUES (?, ?, ?, ?, ?, ?)');
   const updateStmt = db.prepare('UPDATE tasks SET status = ?, version = ?, doc = ? WHERE id = ? AND version < ?');
   const getStmt = db.prepare<[string], Row>('SELECT seq, doc FROM tasks WHERE id = ?');
+  // The ids travel as one JSON array: one prepared statement whatever the batch size, no variable limit.
+  const getManyStmt = db.prepare<[string], Row>('SELECT seq, doc FROM tasks WHERE id IN (SELECT value FROM json_each(?))');
   const activeStmt = db.prepare<[], Row>(`SELECT seq, doc FROM tasks WHERE status NOT IN ${FINAL_STATUSES} ORDER BY seq`);
   const pingStmt = db.prepare('SELECT 1');
 
@@ -88,6 +92,10 @@ export function createSqliteTaskStore(path: string): TaskStore {
     async get(id) {
       const row = getStmt.get(id);
       return row ? parse(row) : undefined;
+    },
+    async getMany(ids) {
+      if (ids.length === 0) return [];
+      return getManyStmt.all(JSON.stringify(ids)).map(parse);
     },
     async list(owner, filter, first, after) {
       const where = ['owner = ?'];

@@ -1,0 +1,299 @@
+/**
+ * 123pan open platform (123云盘开放平台), image host (图床) copy: create a copy task
+ * (`POST /api/v1/oss/source/copy`), read its state (`GET /api/v1/oss/source/copy/process`) and its
+ * failed files (`GET /api/v1/oss/source/copy/fail`, paged), reference/upstreams.md §2.
+ *
+ * Auth: an `access_token` from `POST /api/v1/access_token` (client id and secret), cached per client
+ * until shortly before its `expiredAt`, fetched by one call at a time however many requests need it
+ * (single-flight), and fetched again when an answer says body code 401; the refused call is then sent
+ * once more. Every call carries `Platform: open_platform`.
+ *
+ * Every answer is `{ code, message, data, "x-traceID" }`, business errors included (HTTP 200). The
+ * docs name only codes 401 and 429; every other refusal is code 1 told apart by its message [I], which
+ * is why the mapping below reads messages — in this one place.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { Pan123Credentials } from '../src/credentials.ts';
+import { CopyErrorCode, Provider, UpstreamFailure } from '../src/errors.ts';
+import { parseJson, sendUpstream } from './http.ts';
+
+/** Upstream limits of the copy task [C3 P2]. */
+export const PAN123_MAX_IDS_PER_TASK = 100;
+export const PAN123_MAX_QUEUED_TASKS = 3;
+const FAIL_PAGE_SIZE = 100;
+/** A fail list longer than this many pages is cut (1000 images a task is the upstream's own cap). */
+const MAX_FAIL_PAGES = 200;
+
+/** Upstream task status: 1 running, 2 finished (read the fail list), 3 failed, 4 waiting [C3 P2]. */
+export type Pan123TaskStatus = 1 | 2 | 3 | 4;
+
+export interface Pan123Progress {
+  readonly status: Pan123TaskStatus;
+  readonly failMsg: string;
+  readonly logId: string | undefined;
+}
+
+export interface Pan123FailedFile {
+  readonly fileId: string;
+  readonly filename: string;
+}
+
+export interface Pan123ClientOptions {
+  /** https://open-api.123pan.com, or an emulator. */
+  readonly baseUrl: string;
+  readonly timeoutMs: number;
+  /** Refresh a token this long before its `expiredAt` (at most half its lifetime). Default 5 minutes. */
+  readonly tokenRefreshMarginMs?: number;
+  /** How long to wait when the token endpoint (QPS 1 per client) throttles. Default 1100 ms. */
+  readonly tokenThrottleWaitMs?: number;
+}
+
+// ---- wire format ------------------------------------------------------------------------------
+
+const Envelope = z
+  .object({
+    code: z.number(),
+    message: z.string().nullish(),
+    data: z.unknown().optional(),
+    'x-traceID': z.string().nullish(),
+  })
+  .loose();
+type Envelope = z.infer<typeof Envelope>;
+
+const TokenData = z.object({ accessToken: z.string().min(1), expiredAt: z.string().min(1) }).loose();
+const CopyData = z.object({ taskID: z.union([z.string().min(1), z.number()]) }).loose();
+const ProcessData = z.object({ status: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]), failMsg: z.string().nullish() }).loose();
+const FailData = z
+  .object({
+    total: z.number(),
+    // An empty page is `list: null`, not [] [C3 P2].
+    list: z.array(z.object({ fileId: z.union([z.number(), z.string()]), filename: z.string().nullish() }).loose()).nullable(),
+  })
+  .loose();
+
+const CODE_TOKEN_INVALID = 401;
+const CODE_THROTTLED = 429;
+
+/** Business refusals the docs do not number, told apart by their message [I]. */
+const MESSAGE_RULES: readonly { pattern: RegExp; code: CopyErrorCode; retryable: boolean; what: string }[] = [
+  // The 4th unfinished task of the account: wait for a slot (the account may be shared with other clients).
+  {
+    pattern: /任务数量已达上限|任务.*上限|too many tasks/i,
+    code: CopyErrorCode.LIMIT_EXCEEDED,
+    retryable: true,
+    what: 'the account already has 3 unfinished copy tasks',
+  },
+  { pattern: /任务不存在|task.*not (exist|found)/i, code: CopyErrorCode.NOT_FOUND, retryable: false, what: 'the copy task does not exist' },
+  { pattern: /tokens number has exceeded/i, code: CopyErrorCode.LIMIT_EXCEEDED, retryable: false, what: 'too many sessions for this client' },
+  { pattern: /clientID|clientSecret/i, code: CopyErrorCode.UNAUTHENTICATED, retryable: false, what: 'the client id or secret was refused' },
+  { pattern: /长度不能超过|超过/, code: CopyErrorCode.LIMIT_EXCEEDED, retryable: false, what: 'an upstream limit was exceeded' },
+  { pattern: /参数|不能为空|invalid param/i, code: CopyErrorCode.BAD_USER_INPUT, retryable: false, what: 'a parameter was refused' },
+];
+
+/** Maps a refused answer to a typed failure. */
+export function pan123Failure(httpStatus: number, body: Envelope | undefined): UpstreamFailure {
+  const traceId = body?.['x-traceID'] ?? undefined;
+  const upstreamMessage = body?.message ?? undefined;
+  const base = { provider: Provider.PAN123, upstreamMessage, logId: traceId };
+  if (!body) {
+    const unavailable = httpStatus >= 500 || httpStatus === 429;
+    return new UpstreamFailure({
+      ...base,
+      code: unavailable ? CopyErrorCode.UPSTREAM_UNAVAILABLE : CopyErrorCode.UPSTREAM_ERROR,
+      message: `123pan answered HTTP ${httpStatus} without its envelope.`,
+      upstreamCode: String(httpStatus),
+      retryable: unavailable,
+    });
+  }
+  const upstreamCode = String(body.code);
+  if (body.code === CODE_TOKEN_INVALID) {
+    return new UpstreamFailure({
+      ...base,
+      code: CopyErrorCode.UNAUTHENTICATED,
+      message: '123pan refused the access token (access_token无效).',
+      upstreamCode,
+      retryable: false,
+    });
+  }
+  if (body.code === CODE_THROTTLED) {
+    return new UpstreamFailure({
+      ...base,
+      code: CopyErrorCode.RATE_LIMITED,
+      message: '123pan throttled the call (请求太频繁).',
+      upstreamCode,
+      retryable: true,
+      retryAfterSeconds: 1,
+    });
+  }
+  const rule = MESSAGE_RULES.find((r) => r.pattern.test(upstreamMessage ?? ''));
+  return new UpstreamFailure({
+    ...base,
+    code: rule?.code ?? CopyErrorCode.UPSTREAM_ERROR,
+    message: `123pan: ${rule?.what ?? 'the call was refused'}${upstreamMessage ? ` (${upstreamMessage})` : ''}.`,
+    upstreamCode,
+    retryable: rule?.retryable ?? false,
+  });
+}
+
+/** Whether a submit was refused only because the account's 3 task slots are taken: wait and try again. */
+export function isQueueFull(err: unknown): boolean {
+  return err instanceof UpstreamFailure && err.provider === Provider.PAN123 && err.code === CopyErrorCode.LIMIT_EXCEEDED && err.retryable;
+}
+
+interface CachedToken {
+  readonly token: string;
+  /** When to stop using it (some margin before `expiredAt`). */
+  readonly refreshAtMs: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class Pan123Client {
+  /** Keyed by client id and a digest of the secret: a wrong secret never reuses a good one's token. */
+  readonly #tokens = new Map<string, CachedToken>();
+  readonly #fetching = new Map<string, Promise<string>>();
+
+  constructor(readonly options: Pan123ClientOptions) {}
+
+  /** Makes sure a token can be had (fails fast on bad client credentials, before any copy is recorded). */
+  async ensureToken(creds: Pan123Credentials): Promise<void> {
+    await this.#token(creds);
+  }
+
+  /** Creates one upstream copy task of at most 100 ids. Not idempotent: a timeout is OUTCOME_UNKNOWN. */
+  async submitCopy(creds: Pan123Credentials, fileIds: readonly string[], toParentFileId: string): Promise<{ taskId: string; logId: string | undefined }> {
+    if (fileIds.length === 0 || fileIds.length > PAN123_MAX_IDS_PER_TASK) throw new RangeError(`a 123pan copy task takes 1 to ${PAN123_MAX_IDS_PER_TASK} ids`);
+    // sourceType "1" (drive) and type 1 are fixed by the upstream; the docs' table spells sourceType as a string.
+    const body = JSON.stringify({ fileIDs: fileIds, toParentFileID: toParentFileId, sourceType: '1', type: 1 });
+    const res = await this.#authed(creds, 'POST', '/api/v1/oss/source/copy', body, false);
+    const data = CopyData.safeParse(res.data);
+    if (!data.success) {
+      throw new UpstreamFailure({
+        code: CopyErrorCode.OUTCOME_UNKNOWN,
+        provider: Provider.PAN123,
+        message: '123pan accepted the copy but its answer has no taskID; the copy may or may not run.',
+        logId: res['x-traceID'] ?? undefined,
+        retryable: false,
+      });
+    }
+    return { taskId: String(data.data.taskID), logId: res['x-traceID'] ?? undefined };
+  }
+
+  /** How an upstream copy task stands. NOT_FOUND when 123pan does not know it. */
+  async copyProgress(creds: Pan123Credentials, taskId: string): Promise<Pan123Progress> {
+    const res = await this.#authed(creds, 'GET', `/api/v1/oss/source/copy/process?taskID=${encodeURIComponent(taskId)}`, undefined, true);
+    const data = ProcessData.safeParse(res.data);
+    if (!data.success) throw malformed('the task detail', res);
+    return { status: data.data.status, failMsg: data.data.failMsg ?? '', logId: res['x-traceID'] ?? undefined };
+  }
+
+  /** Every file of a finished task that was not copied, reading every page. */
+  async failedFiles(creds: Pan123Credentials, taskId: string): Promise<Pan123FailedFile[]> {
+    const out: Pan123FailedFile[] = [];
+    for (let page = 1; page <= MAX_FAIL_PAGES; page++) {
+      const query = `taskID=${encodeURIComponent(taskId)}&limit=${FAIL_PAGE_SIZE}&page=${page}`;
+      const res = await this.#authed(creds, 'GET', `/api/v1/oss/source/copy/fail?${query}`, undefined, true);
+      const data = FailData.safeParse(res.data);
+      if (!data.success) throw malformed('the fail list', res);
+      const list = data.data.list ?? [];
+      for (const f of list) out.push({ fileId: String(f.fileId), filename: f.filename ?? '' });
+      if (list.length < FAIL_PAGE_SIZE || out.length >= data.data.total) break;
+    }
+    return out;
+  }
+
+  // ---- auth ------------------------------------------------------------------------------------
+
+  /** An authenticated call; a body code 401 fetches a new token (once for all callers) and sends the call once more. */
+  async #authed(creds: Pan123Credentials, method: 'GET' | 'POST', path: string, body: string | undefined, idempotent: boolean): Promise<Envelope> {
+    let token = await this.#token(creds);
+    let res = await this.#send(method, path, body, idempotent, token);
+    if (res.body?.code === CODE_TOKEN_INVALID) {
+      // Refused before anything happened, so even a copy may be sent again.
+      this.#invalidate(creds, token);
+      token = await this.#token(creds);
+      res = await this.#send(method, path, body, idempotent, token);
+    }
+    if (res.body?.code !== 0) throw pan123Failure(res.status, res.body);
+    return res.body;
+  }
+
+  async #send(
+    method: 'GET' | 'POST',
+    path: string,
+    body: string | undefined,
+    idempotent: boolean,
+    token: string | undefined,
+  ): Promise<{ status: number; body: Envelope | undefined }> {
+    const res = await sendUpstream({
+      provider: Provider.PAN123,
+      method,
+      url: `${this.options.baseUrl}${path}`,
+      headers: {
+        platform: 'open_platform',
+        accept: 'application/json',
+        ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body } : {}),
+      timeoutMs: this.options.timeoutMs,
+      idempotent,
+    });
+    const parsed = Envelope.safeParse(parseJson(res.text));
+    return { status: res.status, body: parsed.success ? parsed.data : undefined };
+  }
+
+  #key(creds: Pan123Credentials): string {
+    return `${creds.clientId}\u0000${createHash('sha256').update(creds.clientSecret).digest('base64url')}`;
+  }
+
+  /** A cached token, or the one being fetched, or a new fetch: never two fetches at once per client. */
+  #token(creds: Pan123Credentials): Promise<string> {
+    const key = this.#key(creds);
+    const cached = this.#tokens.get(key);
+    if (cached && Date.now() < cached.refreshAtMs) return Promise.resolve(cached.token);
+    let fetching = this.#fetching.get(key);
+    if (!fetching) {
+      fetching = this.#fetchToken(creds, key).finally(() => this.#fetching.delete(key));
+      this.#fetching.set(key, fetching);
+    }
+    return fetching;
+  }
+
+  /** Forgets a refused token, unless another caller already replaced it. */
+  #invalidate(creds: Pan123Credentials, token: string): void {
+    const key = this.#key(creds);
+    if (this.#tokens.get(key)?.token === token) this.#tokens.delete(key);
+  }
+
+  async #fetchToken(creds: Pan123Credentials, key: string): Promise<string> {
+    const body = JSON.stringify({ clientID: creds.clientId, clientSecret: creds.clientSecret });
+    // The endpoint allows 1 call a second per client [C3 P3]: a throttled fetch waits and tries again.
+    for (let attempt = 1; ; attempt++) {
+      const fetchedAt = Date.now();
+      const res = await this.#send('POST', '/api/v1/access_token', body, true, undefined);
+      if (res.body?.code === CODE_THROTTLED && attempt < 3) {
+        await sleep(this.options.tokenThrottleWaitMs ?? 1100);
+        continue;
+      }
+      if (res.body?.code !== 0) throw pan123Failure(res.status, res.body);
+      const data = TokenData.safeParse(res.body.data);
+      const expiresAt = data.success ? Date.parse(data.data.expiredAt) : Number.NaN;
+      if (!data.success || Number.isNaN(expiresAt)) throw malformed('the access token', res.body);
+      const margin = Math.min(this.options.tokenRefreshMarginMs ?? 5 * 60_000, Math.max(0, (expiresAt - fetchedAt) / 2));
+      this.#tokens.set(key, { token: data.data.accessToken, refreshAtMs: expiresAt - margin });
+      return data.data.accessToken;
+    }
+  }
+}
+
+function malformed(what: string, body: Envelope): UpstreamFailure {
+  return new UpstreamFailure({
+    code: CopyErrorCode.UPSTREAM_ERROR,
+    provider: Provider.PAN123,
+    message: `123pan answered in an unexpected format: ${what}.`,
+    logId: body['x-traceID'] ?? undefined,
+    retryable: true,
+  });
+}

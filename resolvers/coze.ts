@@ -1,0 +1,79 @@
+/**
+ * Coze: `copyCozeEntity` and the `CozeEntity` entity. A same-workspace bot copy answers at once, so
+ * its task is born `SUCCEEDED`; every other copy is a Coze task whose id is stored with the copygraph
+ * task before the mutation answers, then followed by the watcher (src/pollers/coze.ts).
+ */
+import { z } from 'zod';
+import type { CozeEntityRef } from '../datasources/coze.ts';
+import type { RequestContext } from '../src/context.ts';
+import { CopyErrorCode, Provider, UpstreamFailure } from '../src/errors.ts';
+import type { CozeEntityResolvers, MutationResolvers } from '../src/generated/resolvers-types.ts';
+import type { CozeWatchState } from '../src/pollers/coze.ts';
+import { TaskStatus } from '../src/tasks/model.ts';
+import { parseInput, runCopy } from './results.ts';
+
+/** Coze ids are int64 numbers written as strings; Coze refuses anything else with 4000. */
+const CozeId = z
+  .string()
+  .trim()
+  .regex(/^\d{1,19}$/, 'a Coze id is a number of 1 to 19 digits, written as a string');
+
+const CopyCozeEntityInput = z.object({
+  entityId: CozeId,
+  // The GraphQL enum already refuses unknown types; this keeps the resolver honest on its own.
+  entityType: z.enum(['BOT', 'APP', 'WORKFLOW']),
+  // "" means the entity's own workspace, as upstream; so does null.
+  toWorkspaceId: z
+    .union([z.literal(''), CozeId])
+    .nullish()
+    .transform((v) => v || undefined),
+});
+
+function credentialsOf(ctx: RequestContext) {
+  const creds = ctx.credentials.coze;
+  if (!creds) {
+    throw new UpstreamFailure({
+      code: CopyErrorCode.UNAUTHENTICATED,
+      provider: Provider.COZE,
+      message: 'No Coze token is configured or sent (x-coze-token).',
+      retryable: false,
+    });
+  }
+  return creds;
+}
+
+export const Mutation: MutationResolvers = {
+  copyCozeEntity: (_parent, { input }, ctx) =>
+    runCopy(async () => {
+      const request = parseInput(CopyCozeEntityInput, input);
+      const creds = credentialsOf(ctx);
+      const started = await ctx.services.coze.copyEntity(creds, request);
+      const credentialSource = ctx.requestCredentials.coze ? 'request' : 'config';
+      const base = { owner: ctx.principal.id, provider: Provider.COZE, credentialSource } as const;
+      ctx.services.logger.info({ provider: 'COZE', principal: ctx.principal.id, logId: started.logId, kind: started.kind }, 'coze copy started');
+      if (started.kind === 'copied') {
+        const result: CozeEntityRef = {
+          __typename: 'CozeEntity',
+          id: started.copiedEntityId,
+          type: request.entityType,
+          workspaceId: request.toWorkspaceId ?? null,
+          sourceEntityId: request.entityId,
+        };
+        return ctx.services.tasks.create({ ...base, change: { status: TaskStatus.SUCCEEDED, result } });
+      }
+      const watch: CozeWatchState = { entityId: request.entityId, entityType: request.entityType, toWorkspaceId: request.toWorkspaceId ?? null };
+      // Stored before answering: the Coze task id is never lost, and a restart resumes the task.
+      const task = await ctx.services.tasks.create({ ...base, change: { status: TaskStatus.RUNNING, upstreamTaskId: started.taskId, watch } });
+      ctx.services.watcher.watch(task, ctx.requestCredentials.coze ? ctx.requestCredentials : undefined);
+      return task;
+    }),
+};
+
+export const CozeEntity: CozeEntityResolvers = {
+  /**
+   * Coze has no "get entity" API, so copygraph resolves only the copies it made, and only for the
+   * principal that made them (someone else's copy does not exist for you).
+   */
+  // Through the per-request loader: a gateway's `_entities` call pages the caller's tasks once for all.
+  __resolveReference: async (ref, ctx) => (await ctx.loaders.cozeEntities.load(ref.id)) ?? null,
+};

@@ -1,0 +1,271 @@
+/**
+ * Runs a 123pan image copy of any size. The upstream takes at most 100 ids a task and at most 3
+ * unfinished tasks an account, so copygraph splits the ids into parts of ≤ 100, keeps at most 3 of
+ * them submitted and unfinished at once, and submits the next part as a slot frees up. One copygraph
+ * task reports all of it: `progress` counts the parts, `failures` lists every failed file, and the
+ * status is `PARTIALLY_SUCCEEDED` when some files failed.
+ *
+ * The plan (each part's ids, state and upstream task id) lives in the task's `watch` JSON, which the
+ * store keeps, so a restart resumes where the last run stopped. Each upstream task id is stored right
+ * after its submit answered (a `checkpoint`), never batched to the end of a poll: an upstream task
+ * copygraph forgot would hold a slot and copy files no one reports.
+ *
+ * The mutation submits the first parts (up to 3) before it answers; the watcher does the rest
+ * through `Pan123Poller`. Both use `advancePan123Copy`.
+ */
+import { z } from 'zod';
+import { isQueueFull, PAN123_MAX_IDS_PER_TASK, PAN123_MAX_QUEUED_TASKS, type Pan123Client } from '../../datasources/pan123.ts';
+import type { Pan123Credentials, UpstreamCredentials } from '../credentials.ts';
+import { CopyErrorCode, isUpstreamFailure, Provider, UpstreamFailure } from '../errors.ts';
+import { type CopyTaskRecord, type ItemFailure, type TaskChange, type TaskErrorRecord, TaskStatus } from '../tasks/model.ts';
+import type { Checkpoint, TaskPoller } from '../tasks/watcher.ts';
+
+/**
+ * A part's state in copygraph: `QUEUED` not yet submitted (waiting for a slot), `WAITING` submitted and
+ * waiting upstream (status 4), `RUNNING` (status 1), `DONE` (status 2, fail list read), `FAILED` (status 3,
+ * or refused, or forgotten upstream).
+ */
+export type PartState = 'QUEUED' | 'WAITING' | 'RUNNING' | 'DONE' | 'FAILED';
+
+const Part = z.object({
+  ids: z.array(z.string()),
+  state: z.enum(['QUEUED', 'WAITING', 'RUNNING', 'DONE', 'FAILED']),
+  taskId: z.string().optional(),
+  failedCount: z.number().int().optional(),
+  failMsg: z.string().optional(),
+  errorCode: z.string().optional(),
+});
+const WatchState = z.object({ toParentFileId: z.string(), parts: z.array(Part) });
+
+export type Pan123Part = z.infer<typeof Part>;
+/** The `watch` JSON of a 123pan task: the plan and where each part stands. No secret. */
+export type Pan123WatchState = z.infer<typeof WatchState>;
+
+/** What a resolver holds of a `PanImageCopy` (kept in the task's `result`). */
+export interface PanImageCopyRef {
+  readonly __typename: 'PanImageCopy';
+  readonly taskId: string;
+  readonly toParentFileId: string;
+  readonly requestedFileCount: number;
+  readonly failedFileCount: number;
+  readonly parts: readonly PanImageCopyPartRef[];
+}
+
+export interface PanImageCopyPartRef {
+  readonly index: number;
+  readonly upstreamTaskId: string | null;
+  readonly status: TaskStatus;
+  readonly fileCount: number;
+  readonly failedFileCount: number;
+  readonly failMessage: string | null;
+}
+
+const NOT_COPIED = '123pan did not copy this file (it is on the task\u2019s fail list: not an image of an allowed format, or over 100 MB)';
+
+/** Splits the ids into parts of at most 100, in order. */
+export function planPan123Copy(fileIds: readonly string[], toParentFileId: string): Pan123WatchState {
+  const parts: Pan123Part[] = [];
+  for (let i = 0; i < fileIds.length; i += PAN123_MAX_IDS_PER_TASK) parts.push({ ids: fileIds.slice(i, i + PAN123_MAX_IDS_PER_TASK), state: 'QUEUED' });
+  return { toParentFileId, parts };
+}
+
+export function parsePan123Watch(watch: unknown): Pan123WatchState | undefined {
+  const parsed = WatchState.safeParse(watch);
+  return parsed.success ? parsed.data : undefined;
+}
+
+const isOpen = (p: Pan123Part) => p.state === 'WAITING' || p.state === 'RUNNING';
+const isFinalPart = (p: Pan123Part) => p.state === 'DONE' || p.state === 'FAILED';
+
+function partStatus(p: Pan123Part): TaskStatus {
+  switch (p.state) {
+    case 'QUEUED':
+    case 'WAITING':
+      return TaskStatus.QUEUED;
+    case 'RUNNING':
+      return TaskStatus.RUNNING;
+    case 'DONE':
+      return (p.failedCount ?? 0) > 0 ? TaskStatus.PARTIALLY_SUCCEEDED : TaskStatus.SUCCEEDED;
+    case 'FAILED':
+      return TaskStatus.FAILED;
+  }
+}
+
+function failWhole(part: Pan123Part, failMsg: string, errorCode: CopyErrorCode): ItemFailure[] {
+  part.state = 'FAILED';
+  part.failMsg = failMsg;
+  part.errorCode = errorCode;
+  part.failedCount = part.ids.length;
+  return part.ids.map((itemId) => ({ itemId, reason: failMsg }));
+}
+
+/** The task's visible state, derived from the plan and the failures so far. */
+function summarize(task: CopyTaskRecord, state: Pan123WatchState, failures: readonly ItemFailure[]): TaskChange {
+  const parts = state.parts;
+  const completed = parts.filter(isFinalPart).length;
+  const requested = parts.reduce((n, p) => n + p.ids.length, 0);
+  let status: TaskStatus;
+  let error: TaskErrorRecord | null = null;
+  if (completed === parts.length) {
+    const failedIds = new Set(failures.map((f) => f.itemId));
+    const nothingCopied = parts.every((p) => p.state === 'FAILED') || parts.every((p) => p.ids.every((id) => failedIds.has(id)));
+    status = nothingCopied ? TaskStatus.FAILED : failures.length > 0 ? TaskStatus.PARTIALLY_SUCCEEDED : TaskStatus.SUCCEEDED;
+    if (status === TaskStatus.FAILED) {
+      const wholeFailures = parts.filter((p) => p.state === 'FAILED');
+      const codes = new Set(wholeFailures.map((p) => p.errorCode));
+      const only = codes.size === 1 ? ([...codes][0] as CopyErrorCode | undefined) : undefined;
+      const firstMsg = wholeFailures[0]?.failMsg;
+      error = {
+        code: only ?? CopyErrorCode.UPSTREAM_ERROR,
+        message: firstMsg ? `123pan could not copy the files: ${firstMsg}` : '123pan copied none of the files; see failures.',
+      };
+    }
+  } else {
+    const started = parts.some((p) => p.state === 'RUNNING' || isFinalPart(p));
+    status = started ? TaskStatus.RUNNING : TaskStatus.QUEUED;
+  }
+  const upstreamIds = parts.flatMap((p) => (p.taskId ? [p.taskId] : []));
+  const result: PanImageCopyRef = {
+    __typename: 'PanImageCopy',
+    taskId: task.id,
+    toParentFileId: state.toParentFileId,
+    requestedFileCount: requested,
+    failedFileCount: failures.length,
+    parts: parts.map((p, index) => ({
+      index,
+      upstreamTaskId: p.taskId ?? null,
+      status: partStatus(p),
+      fileCount: p.ids.length,
+      failedFileCount: p.failedCount ?? 0,
+      failMessage: p.failMsg ?? null,
+    })),
+  };
+  return {
+    status,
+    progress: { completed, total: parts.length },
+    upstreamTaskId: upstreamIds.length > 0 ? upstreamIds.join(',') : null,
+    failures: [...failures],
+    result,
+    error,
+    watch: state,
+  };
+}
+
+/** Whether a change would alter anything visible or stored. */
+function differs(task: CopyTaskRecord, change: TaskChange): boolean {
+  const keys = Object.keys(change) as (keyof TaskChange)[];
+  return keys.some((k) => JSON.stringify(change[k]) !== JSON.stringify(task[k]));
+}
+
+export interface AdvanceOutcome {
+  /** The change still to record (everything after the last checkpoint), or undefined. */
+  readonly change: TaskChange | undefined;
+  /** The first refusal of a submit that a retry cannot fix, if any (the mutation answers with it). */
+  readonly submitError: UpstreamFailure | undefined;
+}
+
+/**
+ * One step of a copy: reads every submitted, unfinished part's state (and the fail list of a part that
+ * finished), then submits queued parts while fewer than 3 are unfinished. Each submit is checkpointed
+ * at once. A read that fails with a retryable error stops the step: what was learned is checkpointed
+ * and the error is thrown, so the watcher backs off. A submit refused because the account's slots are
+ * taken (another copy holds them) or throttled keeps its part queued for the next step.
+ */
+export async function advancePan123Copy(client: Pan123Client, creds: Pan123Credentials, task: CopyTaskRecord, checkpoint: Checkpoint): Promise<AdvanceOutcome> {
+  const parsed = parsePan123Watch(task.watch);
+  if (!parsed) {
+    return {
+      change: { status: TaskStatus.FAILED, error: { code: CopyErrorCode.TASK_EXPIRED, message: 'The task lost its copy plan; it cannot be followed.' } },
+      submitError: undefined,
+    };
+  }
+  const state: Pan123WatchState = structuredClone(parsed);
+  const failures: ItemFailure[] = [...task.failures];
+  let current = task;
+
+  // 1. Where do the submitted parts stand?
+  for (const part of state.parts) {
+    if (!isOpen(part) || !part.taskId) continue;
+    try {
+      const progress = await client.copyProgress(creds, part.taskId);
+      if (progress.status === 4) part.state = 'WAITING';
+      else if (progress.status === 1) part.state = 'RUNNING';
+      else if (progress.status === 3) failures.push(...failWhole(part, progress.failMsg || '123pan failed the copy task', CopyErrorCode.UPSTREAM_ERROR));
+      else {
+        const failed = await client.failedFiles(creds, part.taskId);
+        failures.push(...failed.map((f) => ({ itemId: f.fileId, name: f.filename || undefined, reason: NOT_COPIED })));
+        part.state = 'DONE';
+        part.failedCount = failed.length;
+      }
+    } catch (err) {
+      if (isUpstreamFailure(err) && err.code === CopyErrorCode.NOT_FOUND) {
+        failures.push(...failWhole(part, `123pan no longer knows upstream task ${part.taskId}`, CopyErrorCode.TASK_EXPIRED));
+        continue;
+      }
+      const change = summarize(current, state, failures);
+      if (differs(current, change)) await checkpoint(change);
+      throw err;
+    }
+  }
+
+  // 2. Submit queued parts while a slot is free.
+  let submitError: UpstreamFailure | undefined;
+  let open = state.parts.filter(isOpen).length;
+  for (const part of state.parts) {
+    if (open >= PAN123_MAX_QUEUED_TASKS) break;
+    if (part.state !== 'QUEUED') continue;
+    try {
+      const { taskId } = await client.submitCopy(creds, part.ids, state.toParentFileId);
+      part.taskId = taskId;
+      part.state = 'WAITING';
+      open += 1;
+      current = await checkpoint(summarize(current, state, failures));
+    } catch (err) {
+      if (!isUpstreamFailure(err)) throw err;
+      // Slots held by another copy, throttling, an unreachable host: the part waits for the next step.
+      if (isQueueFull(err) || err.retryable) break;
+      submitError ??= err;
+      if (err.code === CopyErrorCode.OUTCOME_UNKNOWN) {
+        // The part may be running upstream under an id copygraph never saw: never sent again blindly.
+        failures.push(...failWhole(part, err.message, err.code));
+        continue;
+      }
+      // The same request would be refused again (credentials, target folder): every queued part fails.
+      for (const p of state.parts) if (p.state === 'QUEUED') failures.push(...failWhole(p, err.message, err.code));
+      break;
+    }
+  }
+
+  const change = summarize(current, state, failures);
+  return { change: differs(current, change) ? change : undefined, submitError };
+}
+
+export function pan123CredentialsOf(credentials: UpstreamCredentials): Pan123Credentials {
+  const creds = credentials.pan123;
+  if (!creds) {
+    throw new UpstreamFailure({
+      code: CopyErrorCode.UNAUTHENTICATED,
+      provider: Provider.PAN123,
+      message: 'No 123pan client id and secret are configured or sent (x-pan123-client-id, x-pan123-client-secret).',
+      retryable: false,
+    });
+  }
+  return creds;
+}
+
+export class Pan123Poller implements TaskPoller {
+  readonly provider = Provider.PAN123;
+  /**
+   * @param maxPollsPerSecond over all 123pan tasks (PAN123_POLLS_PER_SECOND). 123pan documents no limit
+   * for the copy endpoints [U]; its other listed limits are 1 to 10 QPS, hence the default of 5.
+   */
+  constructor(
+    private readonly client: Pan123Client,
+    readonly maxPollsPerSecond = 5,
+  ) {}
+
+  async poll(task: CopyTaskRecord, credentials: UpstreamCredentials, checkpoint: Checkpoint): Promise<TaskChange | undefined> {
+    const { change } = await advancePan123Copy(this.client, pan123CredentialsOf(credentials), task, checkpoint);
+    return change;
+  }
+}
