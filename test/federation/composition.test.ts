@@ -1,0 +1,67 @@
+/**
+ * copygraph composes into a supergraph next to a platform team's own subgraph ("projects", a real
+ * @apollo/subgraph fixture that references and extends `CopyTask` and `StorageObject` with @key,
+ * @external, @requires, @shareable, @override, @inaccessible and @tag), with Apollo's composer and
+ * with The Guild's (the one inside Hive), in process. The supergraph is a file snapshot.
+ */
+import { composeServices } from '@apollo/composition';
+import { buildASTSchema, buildSchema, type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { composeSupergraph, composeSupergraphWithGuild, subgraphDefinitions } from '../fixtures/gateways.ts';
+
+/** Fixed URLs: the snapshot must not depend on the ports a test run happens to get. */
+const URLS = { copygraph: 'http://copygraph.internal:4000/graphql', projects: 'http://projects.internal:4001/graphql' };
+
+/** The public API, sorted, without descriptions (the composers word generated parts differently). */
+function apiShape(schema: GraphQLSchema): string {
+  return printSchema(lexicographicSortSchema(schema)).replace(/^\s*("""[\s\S]*?"""|"[^"\n]*")\n/gm, '');
+}
+
+describe('composition', () => {
+  it('composes copygraph alone with Apollo composition without errors or hints', () => {
+    const [copygraph] = subgraphDefinitions(URLS);
+    const result = composeServices([copygraph as NonNullable<typeof copygraph>]);
+    expect(result.errors).toBeUndefined();
+    expect(result.hints).toEqual([]);
+  });
+
+  it('composes copygraph with the projects subgraph with Apollo composition, the only hint being the one @override always gives', () => {
+    const { hints } = composeSupergraph(URLS);
+    // Every @override leaves a hint on the overridden field; copygraph itself adds none.
+    expect(hints).toEqual([
+      { code: 'OVERRIDDEN_FIELD_CAN_BE_REMOVED', message: 'Field "StorageObject.mimeType" on subgraph "copygraph" is overridden. Consider removing it.' },
+    ]);
+  });
+
+  it('matches the supergraph snapshot', async () => {
+    const { supergraphSdl } = composeSupergraph(URLS);
+    // `.sdl`, not `.graphql`: the repository's formatter would rewrite the composer's output.
+    await expect(supergraphSdl).toMatchFileSnapshot('../__snapshots__/supergraph.sdl');
+  });
+
+  it('records every directive the fixture uses in the supergraph', () => {
+    const { supergraphSdl } = composeSupergraph(URLS);
+    expect(supergraphSdl).toContain('@link(url: "https://specs.apollo.dev/join/v0.4", for: EXECUTION)');
+    expect(supergraphSdl).toMatch(/@join__type\(graph: PROJECTS, key: "id"\)/);
+    expect(supergraphSdl).toMatch(/auditLabel: String! @join__field\(graph: PROJECTS, requires: "upstreamTaskId"\)/);
+    expect(supergraphSdl).toMatch(/mimeType: String @join__field\(graph: PROJECTS, override: "copygraph"\)/);
+    expect(supergraphSdl).toMatch(/costCenter: String @inaccessible/);
+    expect(supergraphSdl).toMatch(/type Project[^{]*@tag\(name: "platform"\)/);
+  });
+
+  it('composes the same subgraphs with @theguild/federation-composition without errors', () => {
+    const { supergraphSdl, publicSdl } = composeSupergraphWithGuild(URLS);
+    expect(supergraphSdl).toContain('@join__graph(name: "copygraph", url: "http://copygraph.internal:4000/graphql")');
+    // @inaccessible keeps the field out of the public API.
+    expect(publicSdl).not.toContain('costCenter');
+    expect(publicSdl).toContain('auditLabel');
+  });
+
+  it('gives the same public API with both composers', () => {
+    const apollo = composeServices(subgraphDefinitions(URLS));
+    if (apollo.errors) throw new Error(apollo.errors.map((e) => e.message).join('\n'));
+    const guild = composeSupergraphWithGuild(URLS);
+    // Rebuilt from its AST: Apollo's schema objects belong to the CommonJS copy of graphql.
+    expect(apiShape(buildSchema(guild.publicSdl))).toEqual(apiShape(buildASTSchema(apollo.schema.toAPISchema().toAST())));
+  });
+});
