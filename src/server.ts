@@ -71,19 +71,32 @@ const SSE_PATH = '/graphql/stream';
 
 class BodyTooLarge extends Error {}
 
+/**
+ * Reads a request body up to `limit` bytes. A larger one is refused without buffering it (by its
+ * declared length at once, otherwise as soon as it passes the limit); the caller answers 413 and the
+ * connection closes after that answer, so the client reads the 413 instead of a reset.
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
+      req.resume();
+      reject(new BodyTooLarge());
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
       if (size > limit) {
+        req.off('data', onData);
+        req.resume();
+        chunks.length = 0;
         reject(new BodyTooLarge());
-        req.destroy();
         return;
       }
       chunks.push(c);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
@@ -234,7 +247,10 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
       raw: req,
       context: undefined,
     });
-    if (tooLarge) return sendPlain(res, 413, 'Request body too large');
+    if (tooLarge) {
+      res.setHeader('connection', 'close');
+      return sendPlain(res, 413, 'Request body too large');
+    }
     res.writeHead(init.status, init.statusText, init.headers);
     if (!body || typeof body === 'string') return void res.end(body);
     // A client that goes away ends the operation (and its task listener) at once.
@@ -311,7 +327,10 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
     try {
       body = req.method === 'POST' ? await readBody(req, maxBodyBytes) : '';
     } catch (err) {
-      if (err instanceof BodyTooLarge) return sendPlain(res, 413, 'Request body too large');
+      if (err instanceof BodyTooLarge) {
+        res.setHeader('connection', 'close');
+        return sendPlain(res, 413, 'Request body too large');
+      }
       throw err;
     }
     const headers = new HeaderMap();

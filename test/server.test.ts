@@ -26,6 +26,28 @@ describe('health and readiness', () => {
   });
 });
 
+describe('request size', () => {
+  it('answers 413 to a body over 1 MiB, declared or streamed, instead of resetting the connection', async () => {
+    const stack = await startStack();
+    const big = JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(1024 * 1024 + 10) } });
+    const declared = await fetch(stack.app.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ALICE}` },
+      body: big,
+    });
+    expect(declared.status).toBe(413);
+    const chunks = new Blob([big]).stream();
+    const streamed = await fetch(stack.app.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ALICE}` },
+      body: chunks,
+      duplex: 'half',
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    await stack.close();
+  });
+});
+
 describe('error masking', () => {
   it('masks an unexpected failure as INTERNAL_SERVER_ERROR and logs the detail, not the client', async () => {
     const emulators = await startDemoEmulators();

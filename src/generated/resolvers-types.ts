@@ -234,6 +234,19 @@ export type CopyProgress = {
   total: Scalars['Int']['output'];
 };
 
+/** The upstream service a copy runs against. */
+export type CopyProvider =
+  /** Blue (blue.cc): records, called todos in its API. */
+  | 'BLUE'
+  /** Coze (扣子): bots, apps and workflows. */
+  | 'COZE'
+  /** Feishu / Lark wiki: wiki nodes. */
+  | 'FEISHU'
+  /** 123pan open platform: drive files copied into the image host (图床). */
+  | 'PAN123'
+  /** Qiniu Kodo: objects in buckets. */
+  | 'QINIU';
+
 /**
  * One copy, from the moment it was asked for until it is final. Synchronous copies are born final.
  * Only the caller that started a task can see it.
@@ -243,7 +256,7 @@ export type CopyTask = {
   /** When the copy was asked for. */
   createdAt: Scalars['DateTime']['output'];
   /** Why the task failed, when it did. */
-  error?: Maybe<TaskError>;
+  error?: Maybe<CopyTaskError>;
   /** Items that could not be copied (Coze `failed_reasons`, 123pan failed files, Qiniu batch items). */
   failures: Array<CopyItemFailure>;
   /** When the task became final. */
@@ -255,7 +268,7 @@ export type CopyTask = {
   /** How far the copy has got, when the upstream reports it. */
   progress?: Maybe<CopyProgress>;
   /** The service the copy runs against. */
-  provider: Provider;
+  provider: CopyProvider;
   /** The copied resource, once it is known. */
   result?: Maybe<CopiedResource>;
   /** Where the task stands now. */
@@ -272,7 +285,7 @@ export type CopyTaskConnection = {
   /** The tasks on this page with their cursors. */
   edges: Array<CopyTaskEdge>;
   /** Where this page sits. */
-  pageInfo: PageInfo;
+  pageInfo: CopyTaskPageInfo;
 };
 
 /** One task in a connection. */
@@ -284,12 +297,34 @@ export type CopyTaskEdge = {
   node: CopyTask;
 };
 
+/** Why a task failed. */
+export type CopyTaskError = CopyError & {
+  __typename?: 'CopyTaskError';
+  /** The mapped reason. */
+  code: CopyErrorCode;
+  /** The upstream's request or log id, when there is one. */
+  logId?: Maybe<Scalars['String']['output']>;
+  /** A human-readable explanation. */
+  message: Scalars['String']['output'];
+  /** The upstream's own error code, when there is one. */
+  upstreamCode?: Maybe<Scalars['String']['output']>;
+};
+
 /** Narrows `copyTasks`. */
 export type CopyTaskFilter = {
   /** Only tasks against this service. */
-  provider?: InputMaybe<Provider>;
+  provider?: InputMaybe<CopyProvider>;
   /** Only tasks in one of these states. */
   status?: InputMaybe<Array<CopyTaskStatus>>;
+};
+
+/** Pagination state of a connection. */
+export type CopyTaskPageInfo = {
+  __typename?: 'CopyTaskPageInfo';
+  /** The cursor of the last edge on this page. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** Whether more tasks follow this page. */
+  hasNextPage: Scalars['Boolean']['output'];
 };
 
 /** The state of a copy task. `SUCCEEDED`, `FAILED` and `PARTIALLY_SUCCEEDED` are final. */
@@ -368,24 +403,24 @@ export type CozeEntityType =
   /** A workflow (工作流), Coze `workflow`. */
   | 'WORKFLOW';
 
-/** One input field that was refused. */
-export type InvalidField = {
-  __typename?: 'InvalidField';
-  /** Why it was refused. */
-  message: Scalars['String']['output'];
-  /** The path of the field within the input, dot separated (for example `source.bucket`). */
-  path: Scalars['String']['output'];
-};
-
 /** The input was refused before anything was sent upstream. */
 export type InvalidInputError = CopyError & {
   __typename?: 'InvalidInputError';
   /** Always `BAD_USER_INPUT`. */
   code: CopyErrorCode;
   /** The input fields at fault, as paths such as `destination.key`. */
-  fields: Array<InvalidField>;
+  fields: Array<InvalidInputField>;
   /** What is wrong with the input. */
   message: Scalars['String']['output'];
+};
+
+/** One input field that was refused. */
+export type InvalidInputField = {
+  __typename?: 'InvalidInputField';
+  /** Why it was refused. */
+  message: Scalars['String']['output'];
+  /** The path of the field within the input, dot separated (for example `source.bucket`). */
+  path: Scalars['String']['output'];
 };
 
 export type Mutation = {
@@ -458,15 +493,6 @@ export type ObjectLocationInput = {
   key: Scalars['String']['input'];
 };
 
-/** Pagination state of a connection. */
-export type PageInfo = {
-  __typename?: 'PageInfo';
-  /** The cursor of the last edge on this page. */
-  endCursor?: Maybe<Scalars['String']['output']>;
-  /** Whether more tasks follow this page. */
-  hasNextPage: Scalars['Boolean']['output'];
-};
-
 /**
  * A copy of 123pan drive files into the image host (图床), as copygraph ran it: the ids are split into
  * upstream tasks ("parts") of at most 100, with at most 3 of them queued upstream at once. It exists from
@@ -505,19 +531,6 @@ export type PanImageCopyPart = {
   /** 123pan's `taskID`, once the part was submitted; null while it waits in copygraph's queue. */
   upstreamTaskId?: Maybe<Scalars['String']['output']>;
 };
-
-/** The upstream service a copy runs against. */
-export type Provider =
-  /** Blue (blue.cc): records, called todos in its API. */
-  | 'BLUE'
-  /** Coze (扣子): bots, apps and workflows. */
-  | 'COZE'
-  /** Feishu / Lark wiki: wiki nodes. */
-  | 'FEISHU'
-  /** 123pan open platform: drive files copied into the image host (图床). */
-  | 'PAN123'
-  /** Qiniu Kodo: objects in buckets. */
-  | 'QINIU';
 
 export type Query = {
   __typename?: 'Query';
@@ -575,19 +588,6 @@ export type SubscriptionCopyTaskUpdatedArgs = {
   id: Scalars['ID']['input'];
 };
 
-/** Why a task failed. */
-export type TaskError = CopyError & {
-  __typename?: 'TaskError';
-  /** The mapped reason. */
-  code: CopyErrorCode;
-  /** The upstream's request or log id, when there is one. */
-  logId?: Maybe<Scalars['String']['output']>;
-  /** A human-readable explanation. */
-  message: Scalars['String']['output'];
-  /** The upstream's own error code, when there is one. */
-  upstreamCode?: Maybe<Scalars['String']['output']>;
-};
-
 /**
  * A Blue copy that succeeded, but whose new record copygraph could not identify. Blue's `copyTodo` returns
  * no id; copygraph finds the copy by reading the target list back, and says so here when it cannot tell
@@ -613,7 +613,7 @@ export type UpstreamError = CopyError & {
   /** A human-readable explanation, including the upstream message. */
   message: Scalars['String']['output'];
   /** The service that answered. */
-  provider: Provider;
+  provider: CopyProvider;
   /** Seconds to wait before retrying, when the upstream said so. */
   retryAfterSeconds?: Maybe<Scalars['Int']['output']>;
   /** Whether sending the same request again may succeed. */
@@ -841,8 +841,8 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
 /** Mapping of interface types */
 export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
   CopyError:
+    | ( CopyTaskError & { __typename: 'CopyTaskError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
-    | ( TaskError & { __typename: 'TaskError' } )
     | ( UpstreamError & { __typename: 'UpstreamError' } )
   ;
 };
@@ -871,10 +871,13 @@ export type ResolversTypes = {
   CopyObjectResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyObjectResult']>;
   CopyProgress: ResolverTypeWrapper<CopyProgress>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  CopyProvider: CopyProvider;
   CopyTask: ResolverTypeWrapper<CopyTaskRecord>;
   CopyTaskConnection: ResolverTypeWrapper<Omit<CopyTaskConnection, 'edges'> & { edges: Array<ResolversTypes['CopyTaskEdge']> }>;
   CopyTaskEdge: ResolverTypeWrapper<Omit<CopyTaskEdge, 'node'> & { node: ResolversTypes['CopyTask'] }>;
+  CopyTaskError: ResolverTypeWrapper<CopyTaskError>;
   CopyTaskFilter: CopyTaskFilter;
+  CopyTaskPageInfo: ResolverTypeWrapper<CopyTaskPageInfo>;
   CopyTaskStatus: CopyTaskStatus;
   CopyTodoInput: CopyTodoInput;
   CopyTodoResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyTodoResult']>;
@@ -883,18 +886,15 @@ export type ResolversTypes = {
   CozeEntity: ResolverTypeWrapper<CozeEntityRef>;
   CozeEntityType: CozeEntityType;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
-  InvalidField: ResolverTypeWrapper<InvalidField>;
   InvalidInputError: ResolverTypeWrapper<InvalidInputError>;
+  InvalidInputField: ResolverTypeWrapper<InvalidInputField>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ObjectLocationInput: ObjectLocationInput;
-  PageInfo: ResolverTypeWrapper<PageInfo>;
   PanImageCopy: ResolverTypeWrapper<PanImageCopyRef>;
   PanImageCopyPart: ResolverTypeWrapper<PanImageCopyPart>;
-  Provider: Provider;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   StorageObject: ResolverTypeWrapper<StorageObjectRef>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  TaskError: ResolverTypeWrapper<TaskError>;
   UnidentifiedBlueTodo: ResolverTypeWrapper<UnidentifiedBlueTodo>;
   UpstreamError: ResolverTypeWrapper<UpstreamError>;
   WikiNode: ResolverTypeWrapper<WikiNodeModel>;
@@ -927,24 +927,24 @@ export type ResolversParentTypes = {
   CopyTask: CopyTaskRecord;
   CopyTaskConnection: Omit<CopyTaskConnection, 'edges'> & { edges: Array<ResolversParentTypes['CopyTaskEdge']> };
   CopyTaskEdge: Omit<CopyTaskEdge, 'node'> & { node: ResolversParentTypes['CopyTask'] };
+  CopyTaskError: CopyTaskError;
   CopyTaskFilter: CopyTaskFilter;
+  CopyTaskPageInfo: CopyTaskPageInfo;
   CopyTodoInput: CopyTodoInput;
   CopyTodoResult: ResolversUnionTypes<ResolversParentTypes>['CopyTodoResult'];
   CopyWikiNodeInput: CopyWikiNodeInput;
   CopyWikiNodeResult: ResolversUnionTypes<ResolversParentTypes>['CopyWikiNodeResult'];
   CozeEntity: CozeEntityRef;
   DateTime: Scalars['DateTime']['output'];
-  InvalidField: InvalidField;
   InvalidInputError: InvalidInputError;
+  InvalidInputField: InvalidInputField;
   Mutation: Record<PropertyKey, never>;
   ObjectLocationInput: ObjectLocationInput;
-  PageInfo: PageInfo;
   PanImageCopy: PanImageCopyRef;
   PanImageCopyPart: PanImageCopyPart;
   Query: Record<PropertyKey, never>;
   StorageObject: StorageObjectRef;
   Subscription: Record<PropertyKey, never>;
-  TaskError: TaskError;
   UnidentifiedBlueTodo: UnidentifiedBlueTodo;
   UpstreamError: UpstreamError;
   WikiNode: WikiNodeModel;
@@ -1005,7 +1005,7 @@ export type CopyCozeEntityResultResolvers<ContextType = RequestContext, ParentTy
 };
 
 export type CopyErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyError'] = ResolversParentTypes['CopyError']> = {
-  __resolveType: TypeResolveFn<'InvalidInputError' | 'TaskError' | 'UpstreamError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CopyTaskError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
 export type CopyImagesResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyImagesResult'] = ResolversParentTypes['CopyImagesResult']> = {
@@ -1031,13 +1031,13 @@ export type CopyProgressResolvers<ContextType = RequestContext, ParentType exten
 export type CopyTaskResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTask'] = ResolversParentTypes['CopyTask'], FederationReferenceType extends FederationReferenceTypes['CopyTask'] = FederationReferenceTypes['CopyTask']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['CopyTask']> | FederationReferenceType, FederationReferenceType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  error?: Resolver<Maybe<ResolversTypes['TaskError']>, ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['CopyTaskError']>, ParentType, ContextType>;
   failures?: Resolver<Array<ResolversTypes['CopyItemFailure']>, ParentType, ContextType>;
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isFinal?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   progress?: Resolver<Maybe<ResolversTypes['CopyProgress']>, ParentType, ContextType>;
-  provider?: Resolver<ResolversTypes['Provider'], ParentType, ContextType>;
+  provider?: Resolver<ResolversTypes['CopyProvider'], ParentType, ContextType>;
   result?: Resolver<Maybe<ResolversTypes['CopiedResource']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['CopyTaskStatus'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1047,12 +1047,25 @@ export type CopyTaskResolvers<ContextType = RequestContext, ParentType extends R
 
 export type CopyTaskConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTaskConnection'] = ResolversParentTypes['CopyTaskConnection']> = {
   edges?: Resolver<Array<ResolversTypes['CopyTaskEdge']>, ParentType, ContextType>;
-  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['CopyTaskPageInfo'], ParentType, ContextType>;
 };
 
 export type CopyTaskEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTaskEdge'] = ResolversParentTypes['CopyTaskEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['CopyTask'], ParentType, ContextType>;
+};
+
+export type CopyTaskErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTaskError'] = ResolversParentTypes['CopyTaskError']> = {
+  code?: Resolver<ResolversTypes['CopyErrorCode'], ParentType, ContextType>;
+  logId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  upstreamCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type CopyTaskPageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTaskPageInfo'] = ResolversParentTypes['CopyTaskPageInfo']> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type CopyTodoResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTodoResult'] = ResolversParentTypes['CopyTodoResult']> = {
@@ -1076,16 +1089,16 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
-export type InvalidFieldResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['InvalidField'] = ResolversParentTypes['InvalidField']> = {
-  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  path?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-};
-
 export type InvalidInputErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['InvalidInputError'] = ResolversParentTypes['InvalidInputError']> = {
   code?: Resolver<ResolversTypes['CopyErrorCode'], ParentType, ContextType>;
-  fields?: Resolver<Array<ResolversTypes['InvalidField']>, ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['InvalidInputField']>, ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type InvalidInputFieldResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['InvalidInputField'] = ResolversParentTypes['InvalidInputField']> = {
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  path?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
@@ -1094,11 +1107,6 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   copyObject?: Resolver<ResolversTypes['CopyObjectResult'], ParentType, ContextType, RequireFields<MutationCopyObjectArgs, 'input'>>;
   copyTodo?: Resolver<ResolversTypes['CopyTodoResult'], ParentType, ContextType, RequireFields<MutationCopyTodoArgs, 'input'>>;
   copyWikiNode?: Resolver<ResolversTypes['CopyWikiNodeResult'], ParentType, ContextType, RequireFields<MutationCopyWikiNodeArgs, 'input'>>;
-};
-
-export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
-  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type PanImageCopyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PanImageCopy'] = ResolversParentTypes['PanImageCopy'], FederationReferenceType extends FederationReferenceTypes['PanImageCopy'] = FederationReferenceTypes['PanImageCopy']> = {
@@ -1141,14 +1149,6 @@ export type SubscriptionResolvers<ContextType = RequestContext, ParentType exten
   copyTaskUpdated?: SubscriptionResolver<ResolversTypes['CopyTask'], "copyTaskUpdated", ParentType, ContextType, RequireFields<SubscriptionCopyTaskUpdatedArgs, 'id'>>;
 };
 
-export type TaskErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TaskError'] = ResolversParentTypes['TaskError']> = {
-  code?: Resolver<ResolversTypes['CopyErrorCode'], ParentType, ContextType>;
-  logId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  upstreamCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
-};
-
 export type UnidentifiedBlueTodoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['UnidentifiedBlueTodo'] = ResolversParentTypes['UnidentifiedBlueTodo']> = {
   copyTitle?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1160,7 +1160,7 @@ export type UpstreamErrorResolvers<ContextType = RequestContext, ParentType exte
   code?: Resolver<ResolversTypes['CopyErrorCode'], ParentType, ContextType>;
   logId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  provider?: Resolver<ResolversTypes['Provider'], ParentType, ContextType>;
+  provider?: Resolver<ResolversTypes['CopyProvider'], ParentType, ContextType>;
   retryAfterSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   retryable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   upstreamCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1206,20 +1206,20 @@ export type Resolvers<ContextType = RequestContext> = {
   CopyTask?: CopyTaskResolvers<ContextType>;
   CopyTaskConnection?: CopyTaskConnectionResolvers<ContextType>;
   CopyTaskEdge?: CopyTaskEdgeResolvers<ContextType>;
+  CopyTaskError?: CopyTaskErrorResolvers<ContextType>;
+  CopyTaskPageInfo?: CopyTaskPageInfoResolvers<ContextType>;
   CopyTodoResult?: CopyTodoResultResolvers<ContextType>;
   CopyWikiNodeResult?: CopyWikiNodeResultResolvers<ContextType>;
   CozeEntity?: CozeEntityResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
-  InvalidField?: InvalidFieldResolvers<ContextType>;
   InvalidInputError?: InvalidInputErrorResolvers<ContextType>;
+  InvalidInputField?: InvalidInputFieldResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
-  PageInfo?: PageInfoResolvers<ContextType>;
   PanImageCopy?: PanImageCopyResolvers<ContextType>;
   PanImageCopyPart?: PanImageCopyPartResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   StorageObject?: StorageObjectResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
-  TaskError?: TaskErrorResolvers<ContextType>;
   UnidentifiedBlueTodo?: UnidentifiedBlueTodoResolvers<ContextType>;
   UpstreamError?: UpstreamErrorResolvers<ContextType>;
   WikiNode?: WikiNodeResolvers<ContextType>;

@@ -42,7 +42,7 @@ async function fetchPossibleTypes(httpUrl: string, apiKey: string): Promise<Reco
   return Object.fromEntries(data.__schema.types.flatMap((t) => (t.possibleTypes ? [[t.name, t.possibleTypes.map((p) => p.name)]] : [])));
 }
 
-/** The setup docs/federation.md shows, pointed at the test server. */
+/** The setup the README shows ("Use it from a frontend"), pointed at the test server. */
 function createApolloClient(
   httpUrl: string,
   wsUrl: string,

@@ -5,7 +5,7 @@
  * with The Guild's (the one inside Hive), in process. The supergraph is a file snapshot.
  */
 import { composeServices } from '@apollo/composition';
-import { buildASTSchema, buildSchema, type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { buildASTSchema, buildSchema, type GraphQLSchema, lexicographicSortSchema, parse, printSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { composeSupergraph, composeSupergraphWithGuild, subgraphDefinitions } from '../fixtures/gateways.ts';
 
@@ -31,6 +31,20 @@ describe('composition', () => {
     expect(hints).toEqual([
       { code: 'OVERRIDDEN_FIELD_CAN_BE_REMOVED', message: 'Field "StorageObject.mimeType" on subgraph "copygraph" is overridden. Consider removing it.' },
     ]);
+  });
+
+  it('composes next to a subgraph that has its own Relay PageInfo, Provider, InvalidField and TaskError types', () => {
+    // copygraph names its value types after itself, so common names in a team's subgraph do not collide.
+    const relay = parse(`
+      extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+      type PageInfo { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
+      type Provider @key(fields: "id") { id: ID! name: String! }
+      type InvalidField { name: String! }
+      type TaskError { reason: String! }
+      type Query { providers(after: String): PageInfo! provider(id: ID!): Provider invalid: InvalidField taskError: TaskError }
+    `);
+    const result = composeServices([...subgraphDefinitions(URLS), { name: 'catalog', typeDefs: relay, url: 'http://catalog.internal:4002/graphql' }]);
+    expect(result.errors).toBeUndefined();
   });
 
   it('matches the supergraph snapshot', async () => {

@@ -41,6 +41,19 @@ export type CopyObjectInput = {
   source: ObjectLocationInput;
 };
 
+/** The upstream service a copy runs against. */
+export type CopyProvider =
+  /** Blue (blue.cc): records, called todos in its API. */
+  | 'BLUE'
+  /** Coze (扣子): bots, apps and workflows. */
+  | 'COZE'
+  /** Feishu / Lark wiki: wiki nodes. */
+  | 'FEISHU'
+  /** 123pan open platform: drive files copied into the image host (图床). */
+  | 'PAN123'
+  /** Qiniu Kodo: objects in buckets. */
+  | 'QINIU';
+
 /** The state of a copy task. `SUCCEEDED`, `FAILED` and `PARTIALLY_SUCCEEDED` are final. */
 export type CopyTaskStatus =
   /** Nothing was copied, or the copy failed as a whole; see `error`. */
@@ -62,19 +75,6 @@ export type ObjectLocationInput = {
   key: string;
 };
 
-/** The upstream service a copy runs against. */
-export type Provider =
-  /** Blue (blue.cc): records, called todos in its API. */
-  | 'BLUE'
-  /** Coze (扣子): bots, apps and workflows. */
-  | 'COZE'
-  /** Feishu / Lark wiki: wiki nodes. */
-  | 'FEISHU'
-  /** 123pan open platform: drive files copied into the image host (图床). */
-  | 'PAN123'
-  /** Qiniu Kodo: objects in buckets. */
-  | 'QINIU';
-
 export type CopyObjectMutationVariables = Exact<{
   input: CopyObjectInput;
 }>;
@@ -83,14 +83,14 @@ export type CopyObjectMutation = {
   copyObject:
     | { __typename: 'CopyTask'; id: string; status: CopyTaskStatus; isFinal: boolean }
     | { __typename: 'InvalidInputError'; code: CopyErrorCode; message: string; fields: Array<{ path: string; message: string }> }
-    | { __typename: 'UpstreamError'; code: CopyErrorCode; message: string; provider: Provider; retryable: boolean; logId: string | null };
+    | { __typename: 'UpstreamError'; code: CopyErrorCode; message: string; provider: CopyProvider; retryable: boolean; logId: string | null };
 };
 
 export type CopyTaskQueryVariables = Exact<{
   id: string | number;
 }>;
 
-export type CopyTaskQuery = { copyTask: { id: string; provider: Provider; status: CopyTaskStatus; isFinal: boolean; finishedAt: string | null } | null };
+export type CopyTaskQuery = { copyTask: { id: string; provider: CopyProvider; status: CopyTaskStatus; isFinal: boolean; finishedAt: string | null } | null };
 
 export type CopyTaskUpdatedSubscriptionVariables = Exact<{
   id: string | number;
