@@ -5,10 +5,11 @@
 import { z } from 'zod';
 import { BLUE_COPY_OPTIONS, type BlueTodoDetail, type BlueTodoRef, scopedBlueCredentials } from '../datasources/blue.ts';
 import type { RequestContext } from '../src/context.ts';
-import { CopyErrorCode, graphQLError, Provider, UpstreamFailure } from '../src/errors.ts';
+import { Provider } from '../src/errors.ts';
 import type { BlueTodoResolvers, MutationResolvers, UnidentifiedBlueTodo } from '../src/generated/resolvers-types.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
 import { parseInput, runCopy } from './results.ts';
+import { recordTask, referenceFailure } from './tasking.ts';
 
 /** Blue ids (cuid-like): non-empty, no spaces, bounded. */
 const Id = z
@@ -30,15 +31,6 @@ const CopyTodoInput = z.object({
   options: z.array(z.enum(BLUE_COPY_OPTIONS)).transform((opts) => [...new Set(opts)]),
 });
 
-/** As in resolvers/feishu.ts: not found → null; refused credentials → a deliberate error; else masked. */
-function referenceFailure(err: unknown): null {
-  if (err instanceof UpstreamFailure) {
-    if (err.code === CopyErrorCode.NOT_FOUND) return null;
-    if (err.code === CopyErrorCode.FORBIDDEN || err.code === CopyErrorCode.UNAUTHENTICATED) throw graphQLError(err.message, err.code);
-  }
-  throw err;
-}
-
 const detail = (todo: BlueTodoRef, ctx: RequestContext): Promise<BlueTodoDetail> => ctx.loaders.blueTodo.load(todo.id);
 
 export const Mutation: MutationResolvers = {
@@ -59,12 +51,7 @@ export const Mutation: MutationResolvers = {
         },
         'record copied',
       );
-      return ctx.services.tasks.create({
-        owner: ctx.principal.id,
-        provider: Provider.BLUE,
-        credentialSource: ctx.requestCredentials.blue ? 'request' : 'config',
-        change: { status: TaskStatus.SUCCEEDED, result },
-      });
+      return recordTask(ctx, Provider.BLUE, { status: TaskStatus.SUCCEEDED, result });
     }),
 };
 

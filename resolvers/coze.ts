@@ -5,12 +5,12 @@
  */
 import { z } from 'zod';
 import type { CozeEntityRef } from '../datasources/coze.ts';
-import type { RequestContext } from '../src/context.ts';
-import { CopyErrorCode, Provider, UpstreamFailure } from '../src/errors.ts';
+import { Provider } from '../src/errors.ts';
 import type { CozeEntityResolvers, MutationResolvers } from '../src/generated/resolvers-types.ts';
 import type { CozeWatchState } from '../src/pollers/coze.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
 import { parseInput, runCopy } from './results.ts';
+import { recordTask, requireCredentials, watchTask } from './tasking.ts';
 
 /** Coze ids are int64 numbers written as strings; Coze refuses anything else with 4000. */
 const CozeId = z
@@ -29,27 +29,12 @@ const CopyCozeEntityInput = z.object({
     .transform((v) => v || undefined),
 });
 
-function credentialsOf(ctx: RequestContext) {
-  const creds = ctx.credentials.coze;
-  if (!creds) {
-    throw new UpstreamFailure({
-      code: CopyErrorCode.UNAUTHENTICATED,
-      provider: Provider.COZE,
-      message: 'No Coze token is configured or sent (x-coze-token).',
-      retryable: false,
-    });
-  }
-  return creds;
-}
-
 export const Mutation: MutationResolvers = {
   copyCozeEntity: (_parent, { input }, ctx) =>
     runCopy(async () => {
       const request = parseInput(CopyCozeEntityInput, input);
-      const creds = credentialsOf(ctx);
+      const creds = requireCredentials(ctx, Provider.COZE, 'configure COZE_TOKEN, or send x-coze-token');
       const started = await ctx.services.coze.copyEntity(creds, request);
-      const credentialSource = ctx.requestCredentials.coze ? 'request' : 'config';
-      const base = { owner: ctx.principal.id, provider: Provider.COZE, credentialSource } as const;
       ctx.services.logger.info({ provider: 'COZE', principal: ctx.principal.id, logId: started.logId, kind: started.kind }, 'coze copy started');
       if (started.kind === 'copied') {
         const result: CozeEntityRef = {
@@ -59,12 +44,12 @@ export const Mutation: MutationResolvers = {
           workspaceId: request.toWorkspaceId ?? null,
           sourceEntityId: request.entityId,
         };
-        return ctx.services.tasks.create({ ...base, change: { status: TaskStatus.SUCCEEDED, result } });
+        return recordTask(ctx, Provider.COZE, { status: TaskStatus.SUCCEEDED, result });
       }
       const watch: CozeWatchState = { entityId: request.entityId, entityType: request.entityType, toWorkspaceId: request.toWorkspaceId ?? null };
       // Stored before answering: the Coze task id is never lost, and a restart resumes the task.
-      const task = await ctx.services.tasks.create({ ...base, change: { status: TaskStatus.RUNNING, upstreamTaskId: started.taskId, watch } });
-      ctx.services.watcher.watch(task, ctx.requestCredentials.coze ? ctx.requestCredentials : undefined);
+      const task = await recordTask(ctx, Provider.COZE, { status: TaskStatus.RUNNING, upstreamTaskId: started.taskId, watch });
+      watchTask(ctx, task);
       return task;
     }),
 };

@@ -3,12 +3,12 @@
  * `WikiNode` entity, resolved by reference through the per-request `get_node` loader.
  */
 import { z } from 'zod';
-import type { RequestContext } from '../src/context.ts';
-import { CopyErrorCode, graphQLError, Provider, UpstreamFailure } from '../src/errors.ts';
+import { Provider } from '../src/errors.ts';
 import type { MutationResolvers, WikiNodeResolvers } from '../src/generated/resolvers-types.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
 import type { WikiNodeModel } from '../datasources/feishu-wiki.ts';
 import { parseInput, runCopy } from './results.ts';
+import { recordTask, referenceFailure, requireCredentials } from './tasking.ts';
 
 /** Feishu tokens and ids: 1 to 999 characters (the documented bound of `target_parent_token`), no spaces. */
 const Token = z
@@ -44,36 +44,11 @@ const CopyWikiNodeInput = z
     }
   });
 
-function credentialsOf(ctx: RequestContext) {
-  const creds = ctx.credentials.feishu;
-  if (!creds) {
-    throw new UpstreamFailure({
-      code: CopyErrorCode.UNAUTHENTICATED,
-      provider: Provider.FEISHU,
-      message: 'No Feishu app credentials are configured (FEISHU_APP_ID, FEISHU_APP_SECRET) and no user token was sent (x-feishu-user-access-token).',
-      retryable: false,
-    });
-  }
-  return creds;
-}
-
-/**
- * A reference that cannot be loaded: not found (or not visible) resolves to null, as federation expects;
- * refused credentials are a deliberate error; anything else is masked.
- */
-function referenceFailure(err: unknown): null {
-  if (err instanceof UpstreamFailure) {
-    if (err.code === CopyErrorCode.NOT_FOUND) return null;
-    if (err.code === CopyErrorCode.FORBIDDEN || err.code === CopyErrorCode.UNAUTHENTICATED) throw graphQLError(err.message, err.code);
-  }
-  throw err;
-}
-
 export const Mutation: MutationResolvers = {
   copyWikiNode: (_parent, { input }, ctx) =>
     runCopy(async () => {
       const request = parseInput(CopyWikiNodeInput, input);
-      const creds = credentialsOf(ctx);
+      const creds = requireCredentials(ctx, Provider.FEISHU, 'configure FEISHU_APP_ID and FEISHU_APP_SECRET, or send x-feishu-user-access-token');
       const node = await ctx.services.feishu.copyNode(creds, request);
       // The copy answer is the full node: a reference to it later in this request needs no get_node.
       ctx.loaders.feishuNode.prime(node.nodeToken, node);
@@ -82,12 +57,7 @@ export const Mutation: MutationResolvers = {
         { provider: 'FEISHU', principal: ctx.principal.id, asUser: Boolean(creds.userAccessToken), nodeToken: node.nodeToken },
         'wiki node copied',
       );
-      return ctx.services.tasks.create({
-        owner: ctx.principal.id,
-        provider: Provider.FEISHU,
-        credentialSource: ctx.requestCredentials.feishu ? 'request' : 'config',
-        change: { status: TaskStatus.SUCCEEDED, result },
-      });
+      return recordTask(ctx, Provider.FEISHU, { status: TaskStatus.SUCCEEDED, result });
     }),
 };
 

@@ -10,6 +10,7 @@ import type { MutationResolvers, PanImageCopyResolvers } from '../src/generated/
 import { type AdvanceOutcome, advancePan123Copy, type PanImageCopyRef, pan123CredentialsOf, planPan123Copy } from '../src/pollers/pan123.ts';
 import { type TaskChange, TaskStatus } from '../src/tasks/model.ts';
 import { parseInput, runCopy } from './results.ts';
+import { recordTask, watchTask } from './tasking.ts';
 
 /**
  * The most ids one copy takes. The upstream has no such cap (copygraph splits them), but the plan is
@@ -45,12 +46,7 @@ export const Mutation: MutationResolvers = {
       // Bad client credentials are refused here, before a task is recorded.
       await pan123.ensureToken(creds);
       const plan = planPan123Copy(fileIds, toParentFileId);
-      let task = await ctx.services.tasks.create({
-        owner: ctx.principal.id,
-        provider: Provider.PAN123,
-        credentialSource: ctx.requestCredentials.pan123 ? 'request' : 'config',
-        change: { status: TaskStatus.QUEUED, progress: { completed: 0, total: plan.parts.length }, watch: plan },
-      });
+      let task = await recordTask(ctx, Provider.PAN123, { status: TaskStatus.QUEUED, progress: { completed: 0, total: plan.parts.length }, watch: plan });
       const checkpoint = async (change: TaskChange) => (task = await ctx.services.tasks.change(task, change));
       let outcome: AdvanceOutcome;
       try {
@@ -58,7 +54,7 @@ export const Mutation: MutationResolvers = {
         if (outcome.change) await checkpoint(outcome.change);
       } finally {
         // Whatever happened, a recorded task that is not final is followed from here on (a final one is ignored).
-        ctx.services.watcher.watch(task, ctx.requestCredentials.pan123 ? ctx.requestCredentials : undefined);
+        watchTask(ctx, task);
       }
       ctx.services.logger.info({ provider: 'PAN123', principal: ctx.principal.id, taskId: task.id, parts: plan.parts.length }, 'image copy started');
       // Refused outright, nothing runs upstream: answer with the refusal (the task stays on record as FAILED).

@@ -4,11 +4,11 @@
  */
 import { z } from 'zod';
 import type { StorageObjectRef } from '../datasources/qiniu.ts';
-import type { RequestContext } from '../src/context.ts';
 import { CopyErrorCode, graphQLError, Provider, UpstreamFailure } from '../src/errors.ts';
 import type { MutationResolvers, StorageObjectResolvers } from '../src/generated/resolvers-types.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
 import { parseInput, runCopy } from './results.ts';
+import { recordTask, requireCredentials } from './tasking.ts';
 
 /** Qiniu bucket names: 3–63 characters, lowercase letters, digits and hyphens, not starting or ending with a hyphen. */
 const Bucket = z
@@ -35,33 +35,19 @@ const CopyObjectInput = z
     message: 'the destination is the source itself',
   });
 
-function credentialsOf(ctx: RequestContext) {
-  const keys = ctx.credentials.qiniu;
-  if (!keys) {
-    throw new UpstreamFailure({
-      code: CopyErrorCode.UNAUTHENTICATED,
-      provider: Provider.QINIU,
-      message: 'No Qiniu access key is configured or sent (x-qiniu-access-key, x-qiniu-secret-key).',
-      retryable: false,
-    });
-  }
-  return keys;
-}
-
 export const Mutation: MutationResolvers = {
   copyObject: (_parent, { input }, ctx) =>
     runCopy(async () => {
       const { source, destination, overwrite } = parseInput(CopyObjectInput, input);
-      const keys = credentialsOf(ctx);
+      const keys = requireCredentials(
+        ctx,
+        Provider.QINIU,
+        'configure QINIU_ACCESS_KEY and QINIU_SECRET_KEY, or send x-qiniu-access-key and x-qiniu-secret-key',
+      );
       const { reqId } = await ctx.services.qiniu.copy(keys, source, destination, overwrite);
       const result: StorageObjectRef & { __typename: 'StorageObject' } = { __typename: 'StorageObject', bucket: destination.bucket, key: destination.key };
       ctx.services.logger.info({ provider: 'QINIU', principal: ctx.principal.id, reqId }, 'object copied');
-      return ctx.services.tasks.create({
-        owner: ctx.principal.id,
-        provider: Provider.QINIU,
-        credentialSource: ctx.requestCredentials.qiniu ? 'request' : 'config',
-        change: { status: TaskStatus.SUCCEEDED, result },
-      });
+      return recordTask(ctx, Provider.QINIU, { status: TaskStatus.SUCCEEDED, result });
     }),
 };
 

@@ -9,6 +9,7 @@ import type { CopyTaskResolvers, QueryResolvers, SubscriptionResolvers } from '.
 import { isFinalStatus, type CopyTaskRecord } from '../src/tasks/model.ts';
 import { decodeCursor } from '../src/tasks/store.ts';
 import { streamTask } from '../src/tasks/stream.ts';
+import { credentialKey } from './tasking.ts';
 
 /** A task the caller owns, resumed when it waited for the caller's credentials. */
 async function ownedTask(id: string, ctx: RequestContext): Promise<CopyTaskRecord | undefined> {
@@ -18,14 +19,10 @@ async function ownedTask(id: string, ctx: RequestContext): Promise<CopyTaskRecor
 /** Resumes watching a task that waits for this request's credentials (they are never stored). */
 async function resumeIfWaiting(task: CopyTaskRecord | undefined, ctx: RequestContext): Promise<CopyTaskRecord | undefined> {
   if (task && task.credentialSource === 'request' && !isFinalStatus(task.status) && !ctx.services.watcher.isWatching(task.id)) {
-    const creds = ctx.requestCredentials[providerKey(task)];
+    const creds = ctx.requestCredentials[credentialKey(task.provider)];
     if (creds) return ctx.services.watcher.resume(task, ctx.requestCredentials);
   }
   return task;
-}
-
-function providerKey(task: CopyTaskRecord): 'qiniu' | 'coze' | 'feishu' | 'pan123' | 'blue' {
-  return task.provider.toLowerCase() as 'qiniu' | 'coze' | 'feishu' | 'pan123' | 'blue';
 }
 
 const PageArgs = z.object({ first: z.number().int().min(1).max(100), after: z.string().optional().nullable() });
