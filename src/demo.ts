@@ -55,6 +55,7 @@ export function demoBanner(url: string, open: boolean): string {
     ...FIRST_OPERATION.split('\n').map((l) => `    ${l}`),
     '',
     '  Then watch it: subscription { copyTaskUpdated(id: "<the id>") { status isFinal } }',
+    '  The README ("The five copies") has a first operation for Coze, 123pan, Feishu and Blue too.',
     '',
   ].join('\n');
 }
