@@ -79,6 +79,13 @@ export function createSqliteTaskStore(path: string): TaskStore {
   const getManyStmt = db.prepare<[string], Row>('SELECT seq, doc FROM tasks WHERE id IN (SELECT value FROM json_each(?))');
   const activeStmt = db.prepare<[], Row>(`SELECT seq, doc FROM tasks WHERE status NOT IN ${FINAL_STATUSES} ORDER BY seq`);
   const pingStmt = db.prepare('SELECT 1');
+  // A list query has one of a few shapes (filters present or not, how many statuses): prepare each once.
+  const listStatements = new Map<string, Database.Statement<(string | number)[], Row>>();
+  const listStatement = (sql: string) => {
+    let stmt = listStatements.get(sql);
+    if (!stmt) listStatements.set(sql, (stmt = db.prepare<(string | number)[], Row>(sql)));
+    return stmt;
+  };
 
   const parse = (row: Row): CopyTaskRecord => JSON.parse(row.doc) as CopyTaskRecord;
 
@@ -112,9 +119,7 @@ export function createSqliteTaskStore(path: string): TaskStore {
         where.push('seq < ?');
         args.push(decodeCursor(after) ?? 0);
       }
-      const rows = db
-        .prepare<(string | number)[], Row>(`SELECT seq, doc FROM tasks WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`)
-        .all(...args, first + 1);
+      const rows = listStatement(`SELECT seq, doc FROM tasks WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`).all(...args, first + 1);
       return {
         items: rows.slice(0, first).map((row) => ({ cursor: encodeCursor(row.seq), task: parse(row) })),
         hasNextPage: rows.length > first,
