@@ -368,6 +368,13 @@ export class FeishuEmulator {
     for (const [app, t] of this.#currentToken) if (t === token) this.#currentToken.delete(app);
   }
 
+  /** Forgets every tenant token of an app, as Feishu does when an app's secret is reset. */
+  revokeAppTokens(appId: string): number {
+    const tokens = [...this.#tenantTokens].filter(([, t]) => t.appId === appId).map(([token]) => token);
+    for (const token of tokens) this.revokeToken(token);
+    return tokens.length;
+  }
+
   /** Tenant tokens issued (new tokens only, not re-answers of a live one), for one app or all. */
   tokensIssued(appId?: string): number {
     if (appId !== undefined) return this.#issued.get(appId) ?? 0;

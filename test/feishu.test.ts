@@ -205,6 +205,23 @@ describe('copyWikiNode', () => {
     expect(statuses.filter((s) => s === 200)).toHaveLength(5);
   });
 
+  it('refreshes a revoked tenant token (99991663) once, and the copy sent with it succeeds', async () => {
+    await copy(underTemplates); // a cached token for the demo app
+    const issued = emu.tokensIssued(D.appId);
+    const logBefore = emu.callLog(FEISHU_ROUTES.copy).length;
+    expect(emu.revokeAppTokens(D.appId)).toBeGreaterThan(0);
+    const answer = await copy(underTemplates);
+    expect(answer.status).toBe('SUCCEEDED');
+    expect(emu.tokensIssued(D.appId) - issued).toBe(1);
+    // Refused once with the revoked token (400, 99991663), then sent once more with the new one.
+    expect(
+      emu
+        .callLog(FEISHU_ROUTES.copy)
+        .slice(logBefore)
+        .map((e) => e.status),
+    ).toEqual([400, 200]);
+  });
+
   it('copies as the signed-in user when a user token is sent, without fetching an app token', async () => {
     const mine = emu.addSpace({ name: 'Private', members: { [D.userOpenId]: 'admin' } });
     const page = emu.addNode({ spaceId: mine.spaceId, title: 'My notes' });
