@@ -47,7 +47,17 @@ import {
   parse,
   validate,
 } from 'graphql';
-import { EmulatorControl, type EmulatorReply, type EmulatorRequest, jsonBody, type Route, type RunningServer, route, startEmulatorServer } from './http.ts';
+import {
+  EmulatorControl,
+  type EmulatorReply,
+  type EmulatorRequest,
+  jsonBody,
+  type Route,
+  type RunningServer,
+  route,
+  startEmulatorServer,
+  controlAction,
+} from './http.ts';
 
 // ---- public types ---------------------------------------------------------------------------------
 
@@ -782,16 +792,7 @@ export class BlueEmulator {
   }
 
   #controlRoutes(): Route[] {
-    const attempt =
-      (fn: (req: EmulatorRequest) => unknown) =>
-      (req: EmulatorRequest): EmulatorReply => {
-        try {
-          const body = fn(req);
-          return body === undefined ? { status: 404, body: { error: 'not found' } } : { status: 200, body };
-        } catch (err) {
-          return { status: 400, body: { error: err instanceof Error ? err.message : String(err) } };
-        }
-      };
+    const attempt = (fn: (req: EmulatorRequest) => unknown) => controlAction(fn, 404);
     const body = (req: EmulatorRequest): Record<string, unknown> => {
       const b = jsonBody(req);
       if (!isRecord(b)) throw new Error('expected a JSON object');

@@ -21,7 +21,17 @@
  * non-zero body code even on HTTP 2xx, so a client must always read `code`, never only the status.
  */
 import { randomBytes } from 'node:crypto';
-import { EmulatorControl, type EmulatorReply, type EmulatorRequest, jsonBody, type Route, type RunningServer, route, startEmulatorServer } from './http.ts';
+import {
+  EmulatorControl,
+  type EmulatorReply,
+  type EmulatorRequest,
+  jsonBody,
+  type Route,
+  type RunningServer,
+  route,
+  startEmulatorServer,
+  controlAction,
+} from './http.ts';
 
 export type CozeEntityType = 'bot' | 'app' | 'workflow';
 /** Entity types a failed reason may name (schema `TaskFailedReason.entity_type`). */
@@ -398,17 +408,7 @@ export class CozeEmulator {
   }
 
   #controlRoutes(): Route[] {
-    const ok = (body: unknown): EmulatorReply => ({ status: 200, body });
-    const attempt =
-      (fn: (req: EmulatorRequest) => unknown) =>
-      (req: EmulatorRequest): EmulatorReply => {
-        try {
-          const body = fn(req);
-          return body === undefined ? { status: 404, body: { error: 'not found' } } : ok(body);
-        } catch (err) {
-          return { status: 400, body: { error: err instanceof Error ? err.message : String(err) } };
-        }
-      };
+    const attempt = (fn: (req: EmulatorRequest) => unknown) => controlAction(fn, 404);
     const body = (req: EmulatorRequest): Record<string, unknown> => {
       const b = jsonBody(req);
       if (!isRecord(b)) throw new Error('expected a JSON object');

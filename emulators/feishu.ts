@@ -37,7 +37,17 @@
  * - `get_node` needs the caller to be a member of the node's space ("node permission denied").
  */
 import { randomBytes } from 'node:crypto';
-import { EmulatorControl, type EmulatorReply, type EmulatorRequest, jsonBody, type Route, type RunningServer, route, startEmulatorServer } from './http.js';
+import {
+  controlAction,
+  EmulatorControl,
+  type EmulatorReply,
+  type EmulatorRequest,
+  jsonBody,
+  type Route,
+  type RunningServer,
+  route,
+  startEmulatorServer,
+} from './http.ts';
 
 /** Route names, as counted by `control.calls(...)` and `callsInWindow(...)`. */
 export const FEISHU_ROUTES = {
@@ -680,19 +690,7 @@ export class FeishuEmulator {
   // ---- control routes ---------------------------------------------------------------------------
 
   #controlRoutes(): Route[] {
-    const ok = (body?: unknown): EmulatorReply => (body === undefined ? { status: 204 } : { status: 200, body });
-    const attempt =
-      (fn: (req: EmulatorRequest) => unknown) =>
-      (req: EmulatorRequest): EmulatorReply => {
-        try {
-          return ok(fn(req));
-        } catch (err) {
-          return {
-            status: 400,
-            body: { error: err instanceof Error ? err.message : String(err) },
-          };
-        }
-      };
+    const attempt = (fn: (req: EmulatorRequest) => unknown) => controlAction(fn, 204);
     const body = <T>(req: EmulatorRequest): T => (jsonBody(req) ?? {}) as T;
     const param = (req: EmulatorRequest, i = 0): string => decodeURIComponent(req.params[i] ?? '');
     return [

@@ -181,6 +181,23 @@ function match(routes: readonly Route[], method: string, path: string): { route:
   return undefined;
 }
 
+/**
+ * Wraps an emulator-specific control action: what it returns is the JSON answer (200), a thrown
+ * error is a 400 naming the problem. `whenUndefined` is the answer to an action that returns
+ * nothing: 404 where that means "no such thing", 204 for an action with nothing to say.
+ */
+export function controlAction(fn: (req: EmulatorRequest) => unknown, whenUndefined: 204 | 404): RouteHandler {
+  return (req) => {
+    try {
+      const body = fn(req);
+      if (body !== undefined) return { status: 200, body };
+      return whenUndefined === 404 ? { status: 404, body: { error: 'not found' } } : { status: 204 };
+    } catch (err) {
+      return { status: 400, body: { error: err instanceof Error ? err.message : String(err) } };
+    }
+  };
+}
+
 /** Parses a JSON request body, or returns undefined when it is not JSON. */
 export function jsonBody(req: EmulatorRequest): unknown {
   if (req.body.length === 0) return undefined;
