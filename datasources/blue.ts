@@ -25,7 +25,7 @@
  */
 import { ClientError, GraphQLClient } from 'graphql-request';
 import { z } from 'zod';
-import type { BlueCredentials } from '../src/credentials.ts';
+import { type BlueCredentials, missingCredentials } from '../src/credentials.ts';
 import { CopyErrorCode, Provider, UpstreamFailure } from '../src/errors.ts';
 import { sendUpstream } from './http.ts';
 
@@ -42,14 +42,7 @@ export interface BlueScopedCredentials extends BlueCredentials {
  * (`X-Bloo-Company-ID`) and for every list query (`TodosFilter.companyIds`), so nothing is sent without it.
  */
 export function scopedBlueCredentials(creds: BlueCredentials | undefined): BlueScopedCredentials {
-  if (!creds) {
-    throw new UpstreamFailure({
-      code: CopyErrorCode.UNAUTHENTICATED,
-      provider: Provider.BLUE,
-      message: 'No Blue token is configured or sent (BLUE_TOKEN_ID / BLUE_TOKEN_SECRET, x-blue-token-id / x-blue-token-secret).',
-      retryable: false,
-    });
-  }
+  if (!creds) throw missingCredentials('blue');
   if (!creds.companyId) {
     throw new UpstreamFailure({
       code: CopyErrorCode.UNAUTHENTICATED,

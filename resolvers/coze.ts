@@ -5,12 +5,13 @@
  */
 import { z } from 'zod';
 import type { CozeEntityRef } from '../datasources/coze.ts';
+import { requireCredentials } from '../src/credentials.ts';
 import { Provider } from '../src/errors.ts';
 import type { CozeEntityResolvers, MutationResolvers } from '../src/generated/resolvers-types.ts';
 import type { CozeWatchState } from '../src/pollers/coze.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
 import { parseInput, runCopy } from './results.ts';
-import { recordTask, requireCredentials, watchTask } from './tasking.ts';
+import { recordTask, watchTask } from './tasking.ts';
 
 /** Coze ids are int64 numbers written as strings; Coze refuses anything else with 4000. */
 const CozeId = z
@@ -33,7 +34,7 @@ export const Mutation: MutationResolvers = {
   copyCozeEntity: (_parent, { input }, ctx) =>
     runCopy(async () => {
       const request = parseInput(CopyCozeEntityInput, input);
-      const creds = requireCredentials(ctx, Provider.COZE, 'configure COZE_TOKEN, or send x-coze-token');
+      const creds = requireCredentials(ctx.credentials, 'coze');
       const started = await ctx.services.coze.copyEntity(creds, request);
       ctx.services.logger.info({ provider: 'COZE', principal: ctx.principal.id, logId: started.logId, kind: started.kind }, 'coze copy started');
       if (started.kind === 'copied') {

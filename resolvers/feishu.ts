@@ -4,11 +4,12 @@
  */
 import { z } from 'zod';
 import { Provider } from '../src/errors.ts';
+import { requireCredentials } from '../src/credentials.ts';
 import type { MutationResolvers, WikiNodeResolvers } from '../src/generated/resolvers-types.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
 import type { WikiNodeModel } from '../datasources/feishu-wiki.ts';
 import { parseInput, runCopy } from './results.ts';
-import { recordTask, referenceFailure, requireCredentials } from './tasking.ts';
+import { recordTask, referenceFailure } from './tasking.ts';
 
 /** Feishu tokens and ids: 1 to 999 characters (the documented bound of `target_parent_token`), no spaces. */
 const Token = z
@@ -48,7 +49,7 @@ export const Mutation: MutationResolvers = {
   copyWikiNode: (_parent, { input }, ctx) =>
     runCopy(async () => {
       const request = parseInput(CopyWikiNodeInput, input);
-      const creds = requireCredentials(ctx, Provider.FEISHU, 'configure FEISHU_APP_ID and FEISHU_APP_SECRET, or send x-feishu-user-access-token');
+      const creds = requireCredentials(ctx.credentials, 'feishu');
       const node = await ctx.services.feishu.copyNode(creds, request);
       // The copy answer is the full node: a reference to it later in this request needs no get_node.
       ctx.loaders.feishuNode.prime(node.nodeToken, node);

@@ -6,8 +6,9 @@
  */
 import { z } from 'zod';
 import { Provider } from '../src/errors.ts';
+import { requireCredentials } from '../src/credentials.ts';
 import type { MutationResolvers, PanImageCopyResolvers } from '../src/generated/resolvers-types.ts';
-import { type AdvanceOutcome, advancePan123Copy, type PanImageCopyRef, pan123CredentialsOf, planPan123Copy } from '../src/pollers/pan123.ts';
+import { type AdvanceOutcome, advancePan123Copy, type PanImageCopyRef, planPan123Copy } from '../src/pollers/pan123.ts';
 import { type TaskChange, TaskStatus } from '../src/tasks/model.ts';
 import { parseInput, runCopy } from './results.ts';
 import { recordTask, watchTask } from './tasking.ts';
@@ -41,7 +42,7 @@ export const Mutation: MutationResolvers = {
   copyImages: (_parent, { input }, ctx) =>
     runCopy(async () => {
       const { fileIds, toParentFileId } = parseInput(CopyImagesInput, input);
-      const creds = pan123CredentialsOf(ctx.credentials);
+      const creds = requireCredentials(ctx.credentials, 'pan123');
       const pan123 = ctx.services.pan123;
       // Bad client credentials are refused here, before a task is recorded.
       await pan123.ensureToken(creds);

@@ -5,10 +5,11 @@
 import { z } from 'zod';
 import type { StorageObjectRef } from '../datasources/qiniu.ts';
 import { CopyErrorCode, graphQLError, Provider, UpstreamFailure } from '../src/errors.ts';
+import { requireCredentials } from '../src/credentials.ts';
 import type { MutationResolvers, StorageObjectResolvers } from '../src/generated/resolvers-types.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
 import { parseInput, runCopy } from './results.ts';
-import { recordTask, requireCredentials } from './tasking.ts';
+import { recordTask } from './tasking.ts';
 
 /** Qiniu bucket names: 3–63 characters, lowercase letters, digits and hyphens, not starting or ending with a hyphen. */
 const Bucket = z
@@ -39,11 +40,7 @@ export const Mutation: MutationResolvers = {
   copyObject: (_parent, { input }, ctx) =>
     runCopy(async () => {
       const { source, destination, overwrite } = parseInput(CopyObjectInput, input);
-      const keys = requireCredentials(
-        ctx,
-        Provider.QINIU,
-        'configure QINIU_ACCESS_KEY and QINIU_SECRET_KEY, or send x-qiniu-access-key and x-qiniu-secret-key',
-      );
+      const keys = requireCredentials(ctx.credentials, 'qiniu');
       const { reqId } = await ctx.services.qiniu.copy(keys, source, destination, overwrite);
       const result: StorageObjectRef & { __typename: 'StorageObject' } = { __typename: 'StorageObject', bucket: destination.bucket, key: destination.key };
       ctx.services.logger.info({ provider: 'QINIU', principal: ctx.principal.id, reqId }, 'object copied');

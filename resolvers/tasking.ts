@@ -1,35 +1,12 @@
 /**
- * What every copy resolver does around its provider call: find the credentials that apply, record the
- * task under the caller (noting whether its credentials can be found again after a restart), hand an
- * asynchronous task to the watcher, and turn a failed entity reference into what federation expects.
+ * What every copy resolver does around its provider call: record the task under the caller (noting
+ * whether its credentials can be found again after a restart), hand an asynchronous task to the
+ * watcher, and turn a failed entity reference into what federation expects.
  */
 import type { RequestContext } from '../src/context.ts';
-import type { UpstreamCredentials } from '../src/credentials.ts';
+import { credentialKey } from '../src/credentials.ts';
 import { CopyErrorCode, graphQLError, type Provider, UpstreamFailure } from '../src/errors.ts';
 import type { CopyTaskRecord, TaskChange } from '../src/tasks/model.ts';
-
-type CredentialKey = keyof UpstreamCredentials;
-
-/** The credential slot of a provider (`QINIU` → `qiniu`). */
-export function credentialKey(provider: Provider): CredentialKey {
-  return provider.toLowerCase() as CredentialKey;
-}
-
-/**
- * This request's credentials for a provider (its own, else configured ones), or `UNAUTHENTICATED`
- * saying how to supply them. Nothing is sent upstream without them.
- */
-export function requireCredentials<P extends Provider>(
-  ctx: RequestContext,
-  provider: P,
-  howToSupply: string,
-): NonNullable<UpstreamCredentials[Lowercase<P> & CredentialKey]> {
-  const creds = ctx.credentials[credentialKey(provider) as Lowercase<P> & CredentialKey];
-  if (!creds) {
-    throw new UpstreamFailure({ code: CopyErrorCode.UNAUTHENTICATED, provider, message: `No ${provider} credentials: ${howToSupply}.`, retryable: false });
-  }
-  return creds as NonNullable<UpstreamCredentials[Lowercase<P> & CredentialKey]>;
-}
 
 /** Whether this request brought its own credentials for the provider. */
 function usesRequestCredentials(ctx: RequestContext, provider: Provider): boolean {

@@ -4,6 +4,7 @@
  * never in the store, never in a log line (`redactCredentials` is what a log may show).
  */
 import { z } from 'zod';
+import { CopyErrorCode, type Provider, UpstreamFailure } from './errors.ts';
 
 export interface QiniuCredentials {
   readonly accessKey: string;
@@ -83,6 +84,39 @@ export function parseCredentialOverrides(source: Readonly<Record<string, unknown
     pan123: panId && panSecret ? { clientId: panId, clientSecret: panSecret } : undefined,
     blue: blueId && blueSecret ? { tokenId: blueId, tokenSecret: blueSecret, companyId: get(h.blueCompanyId), projectId: get(h.blueProjectId) } : undefined,
   };
+}
+
+export type CredentialKey = keyof UpstreamCredentials;
+
+/** The credential slot of a provider (`QINIU` → `qiniu`). */
+export function credentialKey(provider: Provider): CredentialKey {
+  return provider.toLowerCase() as CredentialKey;
+}
+
+/** How an operator or a caller supplies each provider's credentials: what the refusal says. */
+const HOW_TO_SUPPLY: Readonly<Record<CredentialKey, string>> = {
+  qiniu: 'configure QINIU_ACCESS_KEY and QINIU_SECRET_KEY, or send x-qiniu-access-key and x-qiniu-secret-key',
+  coze: 'configure COZE_TOKEN, or send x-coze-token',
+  feishu: 'configure FEISHU_APP_ID and FEISHU_APP_SECRET, or send x-feishu-user-access-token',
+  pan123: 'configure PAN123_CLIENT_ID and PAN123_CLIENT_SECRET, or send x-pan123-client-id and x-pan123-client-secret',
+  blue: 'configure BLUE_TOKEN_ID and BLUE_TOKEN_SECRET, or send x-blue-token-id and x-blue-token-secret',
+};
+
+/** The refusal for a call that has no credentials for its provider: nothing is sent upstream. */
+export function missingCredentials(key: CredentialKey): UpstreamFailure {
+  return new UpstreamFailure({
+    code: CopyErrorCode.UNAUTHENTICATED,
+    provider: key.toUpperCase() as Provider,
+    message: `No ${key} credentials: ${HOW_TO_SUPPLY[key]}.`,
+    retryable: false,
+  });
+}
+
+/** One provider's credentials, or the `UNAUTHENTICATED` refusal saying how to supply them. */
+export function requireCredentials<K extends CredentialKey>(credentials: UpstreamCredentials, key: K): NonNullable<UpstreamCredentials[K]> {
+  const creds = credentials[key];
+  if (!creds) throw missingCredentials(key);
+  return creds as NonNullable<UpstreamCredentials[K]>;
 }
 
 /** Which providers a request overrides: what a log line may say about credentials, and nothing more. */

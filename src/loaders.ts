@@ -3,8 +3,8 @@
  * batched into one upstream call per request and provider. Built lazily; one set per request.
  */
 import DataLoader from 'dataloader';
-import type { UpstreamCredentials } from './credentials.ts';
-import { CopyErrorCode, Provider, UpstreamFailure } from './errors.ts';
+import { missingCredentials, type UpstreamCredentials } from './credentials.ts';
+import { Provider } from './errors.ts';
 import type { ObjectStat, StorageObjectRef } from '../datasources/qiniu.ts';
 import type { WikiNodeModel } from '../datasources/feishu-wiki.ts';
 import { type BlueTodoDetail, scopedBlueCredentials } from '../datasources/blue.ts';
@@ -14,15 +14,6 @@ import type { CozeEntityRef } from '../datasources/coze.ts';
 
 /** How many of the caller's most recent Coze tasks a `CozeEntity` reference lookup reads before giving up. */
 const COZE_REFERENCE_LOOKUP_LIMIT = 1000;
-
-function missingCredentials(provider: Provider): UpstreamFailure {
-  return new UpstreamFailure({
-    code: CopyErrorCode.UNAUTHENTICATED,
-    provider,
-    message: `No ${provider} credentials are configured or sent with the request.`,
-    retryable: false,
-  });
-}
 
 export class Loaders {
   #qiniuStat: DataLoader<StorageObjectRef, ObjectStat, string> | undefined;
@@ -59,7 +50,7 @@ export class Loaders {
     this.#qiniuStat ??= new DataLoader<StorageObjectRef, ObjectStat, string>(
       async (refs) => {
         const keys = this.credentials.qiniu;
-        if (!keys) return refs.map(() => missingCredentials(Provider.QINIU));
+        if (!keys) return refs.map(() => missingCredentials('qiniu'));
         try {
           return await this.services.qiniu.statMany(keys, refs);
         } catch (err) {
@@ -82,7 +73,7 @@ export class Loaders {
     this.#feishuNode ??= new DataLoader<string, WikiNodeModel>(
       async (tokens) => {
         const creds = this.credentials.feishu;
-        if (!creds) return tokens.map(() => missingCredentials(Provider.FEISHU));
+        if (!creds) return tokens.map(() => missingCredentials('feishu'));
         try {
           return await this.services.feishu.getNodes(creds, tokens);
         } catch (err) {

@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import type { CozeClient, CozeCopyTaskState, CozeEntityKind, CozeEntityRef } from '../../datasources/coze.ts';
-import type { UpstreamCredentials } from '../credentials.ts';
-import { CopyErrorCode, Provider, UpstreamFailure } from '../errors.ts';
+import { requireCredentials, type UpstreamCredentials } from '../credentials.ts';
+import { CopyErrorCode, Provider } from '../errors.ts';
 import { type CopyTaskRecord, type ItemFailure, type TaskChange, TaskStatus } from '../tasks/model.ts';
 import type { TaskPoller } from '../tasks/watcher.ts';
 
@@ -64,15 +64,7 @@ export class CozePoller implements TaskPoller {
   ) {}
 
   async poll(task: CopyTaskRecord, credentials: UpstreamCredentials): Promise<TaskChange | undefined> {
-    const creds = credentials.coze;
-    if (!creds) {
-      throw new UpstreamFailure({
-        code: CopyErrorCode.UNAUTHENTICATED,
-        provider: Provider.COZE,
-        message: 'No Coze token is configured to follow this task.',
-        retryable: false,
-      });
-    }
+    const creds = requireCredentials(credentials, 'coze');
     const watch = WatchState.safeParse(task.watch);
     if (!task.upstreamTaskId || !watch.success) {
       return { status: TaskStatus.FAILED, error: { code: CopyErrorCode.TASK_EXPIRED, message: 'The task lost its Coze task id; it cannot be followed.' } };

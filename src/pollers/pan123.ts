@@ -15,8 +15,8 @@
  */
 import { z } from 'zod';
 import { isQueueFull, PAN123_MAX_IDS_PER_TASK, PAN123_MAX_QUEUED_TASKS, type Pan123Client } from '../../datasources/pan123.ts';
-import type { Pan123Credentials, UpstreamCredentials } from '../credentials.ts';
-import { CopyErrorCode, isUpstreamFailure, Provider, UpstreamFailure } from '../errors.ts';
+import { type Pan123Credentials, requireCredentials, type UpstreamCredentials } from '../credentials.ts';
+import { CopyErrorCode, isUpstreamFailure, Provider, type UpstreamFailure } from '../errors.ts';
 import { type CopyTaskRecord, type ItemFailure, type TaskChange, type TaskErrorRecord, TaskStatus } from '../tasks/model.ts';
 import type { Checkpoint, TaskPoller } from '../tasks/watcher.ts';
 
@@ -240,19 +240,6 @@ export async function advancePan123Copy(client: Pan123Client, creds: Pan123Crede
   return { change: differs(current, change) ? change : undefined, submitError };
 }
 
-export function pan123CredentialsOf(credentials: UpstreamCredentials): Pan123Credentials {
-  const creds = credentials.pan123;
-  if (!creds) {
-    throw new UpstreamFailure({
-      code: CopyErrorCode.UNAUTHENTICATED,
-      provider: Provider.PAN123,
-      message: 'No 123pan client id and secret are configured or sent (x-pan123-client-id, x-pan123-client-secret).',
-      retryable: false,
-    });
-  }
-  return creds;
-}
-
 export class Pan123Poller implements TaskPoller {
   readonly provider = Provider.PAN123;
   /**
@@ -265,7 +252,7 @@ export class Pan123Poller implements TaskPoller {
   ) {}
 
   async poll(task: CopyTaskRecord, credentials: UpstreamCredentials, checkpoint: Checkpoint): Promise<TaskChange | undefined> {
-    const { change } = await advancePan123Copy(this.client, pan123CredentialsOf(credentials), task, checkpoint);
+    const { change } = await advancePan123Copy(this.client, requireCredentials(credentials, 'pan123'), task, checkpoint);
     return change;
   }
 }
