@@ -6,12 +6,11 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COZE_DEMO, type EmulatorSet, FEISHU_DEMO, PAN123_DEMO, startDemoEmulators } from '../emulators/index.ts';
 import { type App, startApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
+import { captureLogs } from './helpers/logs.ts';
 import { ALICE, baseEnv, eventually } from './helpers/stack.ts';
 
 const REQUEST_SECRETS = {
@@ -26,7 +25,7 @@ const CONFIG_SECRETS = ['demo-sk', 'pat_demo', 'demo-secret'];
 let emulators: EmulatorSet;
 let app: App;
 let dbPath: string;
-const lines: string[] = [];
+const { logger, text: logText } = captureLogs('trace');
 
 beforeAll(async () => {
   emulators = await startDemoEmulators();
@@ -38,15 +37,6 @@ beforeAll(async () => {
   emulators.feishu.addUser({ token: REQUEST_SECRETS.feishu, openId: FEISHU_DEMO.userOpenId });
   emulators.pan123.addClient('request-client', REQUEST_SECRETS.pan123);
   dbPath = join(mkdtempSync(join(tmpdir(), 'copygraph-secrets-')), 'tasks.sqlite');
-  const logger = pino(
-    { level: 'trace' },
-    new Writable({
-      write: (chunk, _enc, cb) => {
-        lines.push(String(chunk));
-        cb();
-      },
-    }),
-  );
   app = await startApp(loadConfig({ ...baseEnv(emulators, dbPath), LOG_LEVEL: 'trace' }), { logger });
 });
 afterAll(async () => {
@@ -91,7 +81,7 @@ describe('secrets', () => {
     await eventually(async () => ((await app.services.store.listActive()).length === 0 ? true : undefined), 15_000);
 
     const store = readFileSync(dbPath).toString('latin1') + readFileSync(`${dbPath}-wal`, { flag: 'a+' }).toString('latin1');
-    const logs = lines.join('');
+    const logs = logText();
     // The search is over real content: the copies were logged and stored.
     expect(logs).toContain('object copied');
     expect(store).toContain('PAN123');

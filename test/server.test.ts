@@ -6,13 +6,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { startDemoEmulators } from '../emulators/index.ts';
 import { startApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createSqliteTaskStore } from '../src/tasks/store.ts';
+import { captureLogs } from './helpers/logs.ts';
 import { ALICE, baseEnv, collect, startStack } from './helpers/stack.ts';
 
 describe('health and readiness', () => {
@@ -54,16 +53,7 @@ describe('error masking', () => {
     const dir = mkdtempSync(join(tmpdir(), 'copygraph-mask-'));
     const store = createSqliteTaskStore(join(dir, 'tasks.sqlite'));
     const broken = { ...store, get: async () => Promise.reject(new Error('disk on fire at /var/secret/path')) };
-    const lines: string[] = [];
-    const logger = pino(
-      { level: 'error' },
-      new Writable({
-        write: (chunk, _enc, cb) => {
-          lines.push(String(chunk));
-          cb();
-        },
-      }),
-    );
+    const { logger, text } = captureLogs('error');
     const app = await startApp(loadConfig(baseEnv(emulators, join(dir, 'x.sqlite'))), { logger, store: broken });
     const res = await fetch(app.url, {
       method: 'POST',
@@ -73,7 +63,7 @@ describe('error masking', () => {
     const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
     expect(body.errors[0]).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
     expect(JSON.stringify(body)).not.toContain('disk on fire');
-    expect(lines.join('')).toContain('disk on fire');
+    expect(text()).toContain('disk on fire');
     await app.stop();
     await emulators.close();
   });
