@@ -238,7 +238,7 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
     const [body, init] = await sseHandler({
       method: req.method ?? 'GET',
       url: req.url ?? '/',
-      headers: { get: (key) => headerRecord(req)[key] },
+      headers: { get: (key) => req.headers[key.toLowerCase()]?.toString() },
       body: () =>
         readBody(req, maxBodyBytes).catch((err: unknown) => {
           tooLarge = err instanceof BodyTooLarge;
