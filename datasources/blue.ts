@@ -25,8 +25,8 @@
  */
 import { ClientError, GraphQLClient } from 'graphql-request';
 import { z } from 'zod';
-import { type BlueCredentials, missingCredentials } from '../src/credentials.ts';
-import { CopyErrorCode, Provider, UpstreamFailure } from '../src/errors.ts';
+import { type BlueCredentials, missingCredentials } from '../src/core/credentials.ts';
+import { CopyErrorCode, Provider, UpstreamFailure } from '../src/core/errors.ts';
 import { sendUpstream } from './http.ts';
 
 export const BLUE_COPY_OPTIONS = ['DESCRIPTION', 'DUE_DATE', 'CHECKLISTS', 'ASSIGNEES', 'TAGS', 'CUSTOM_FIELDS', 'COMMENTS'] as const;

@@ -7,8 +7,8 @@
  * even on HTTP 200 (the official SDK reads it the same way), and it is mapped here, in one place.
  */
 import { z } from 'zod';
-import type { CozeCredentials } from '../src/credentials.ts';
-import { CopyErrorCode, Provider, UpstreamFailure } from '../src/errors.ts';
+import type { CozeCredentials } from '../src/core/credentials.ts';
+import { CopyErrorCode, Provider, UpstreamFailure } from '../src/core/errors.ts';
 import { parseJson, sendUpstream, type UpstreamResponse } from './http.ts';
 
 /** copygraph's spelling of an entity type (the GraphQL enum); Coze's wire spelling is lower case. */

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { CopyErrorCode, Provider, UpstreamFailure } from '../src/errors.ts';
+import { CopyErrorCode, Provider, UpstreamFailure } from '../src/core/errors.ts';
 import { parseJson, sendUpstream } from './http.ts';
 
 export interface FeishuAppKeys {

@@ -17,9 +17,9 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { FeishuCredentials } from '../src/credentials.ts';
-import { CopyErrorCode, Provider, UpstreamFailure } from '../src/errors.ts';
-import { type LimiterClock, RateLimiter, RateLimitWaitExceeded, systemClock } from '../src/rate-limiter.ts';
+import type { FeishuCredentials } from '../src/core/credentials.ts';
+import { CopyErrorCode, Provider, UpstreamFailure } from '../src/core/errors.ts';
+import { type LimiterClock, RateLimiter, RateLimitWaitExceeded, systemClock } from '../src/core/rate-limiter.ts';
 import { type FeishuAppKeys, FeishuTokenManager } from './feishu-auth.ts';
 import { parseJson, sendUpstream, type UpstreamResponse } from './http.ts';
 

@@ -4,7 +4,7 @@
  * request that was sent and got no answer is `OUTCOME_UNKNOWN`, never retried here.
  */
 import { Agent, request } from 'undici';
-import { CopyErrorCode, type Provider, UpstreamFailure } from '../src/errors.ts';
+import { CopyErrorCode, type Provider, UpstreamFailure } from '../src/core/errors.ts';
 
 export interface UpstreamRequest {
   readonly provider: Provider;

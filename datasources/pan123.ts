@@ -14,8 +14,8 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { Pan123Credentials } from '../src/credentials.ts';
-import { CopyErrorCode, Provider, UpstreamFailure } from '../src/errors.ts';
+import type { Pan123Credentials } from '../src/core/credentials.ts';
+import { CopyErrorCode, Provider, UpstreamFailure } from '../src/core/errors.ts';
 import { parseJson, sendUpstream } from './http.ts';
 
 /** Upstream limits of the copy task [C3 P2]. */

@@ -4,7 +4,7 @@
  * or `QBox`), maps Qiniu's status codes to `CopyErrorCode`, keeps `X-Reqid` as the log id.
  */
 import { z } from 'zod';
-import { CopyErrorCode, Provider, UpstreamFailure } from '../src/errors.ts';
+import { CopyErrorCode, Provider, UpstreamFailure } from '../src/core/errors.ts';
 import { type UpstreamResponse, parseJson, sendUpstream } from './http.ts';
 import { encodedEntry, FORM_CONTENT_TYPE, type QiniuKeys, qiniuDate, signQBox, signQiniu } from './qiniu-auth.ts';
 

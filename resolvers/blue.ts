@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { BLUE_COPY_OPTIONS, type BlueTodoDetail, type BlueTodoRef, scopedBlueCredentials } from '../datasources/blue.ts';
 import type { RequestContext } from '../src/context.ts';
-import { Provider } from '../src/errors.ts';
+import { Provider } from '../src/core/errors.ts';
 import type { BlueTodoResolvers, MutationResolvers, UnidentifiedBlueTodo } from '../src/generated/resolvers-types.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
 import { parseInput, runCopy } from './results.ts';

@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import type { CozeEntityRef } from '../datasources/coze.ts';
-import { requireCredentials } from '../src/credentials.ts';
-import { Provider } from '../src/errors.ts';
+import { requireCredentials } from '../src/core/credentials.ts';
+import { Provider } from '../src/core/errors.ts';
 import type { CozeEntityResolvers, MutationResolvers } from '../src/generated/resolvers-types.ts';
 import type { CozeWatchState } from '../src/pollers/coze.ts';
 import { TaskStatus } from '../src/tasks/model.ts';

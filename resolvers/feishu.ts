@@ -3,8 +3,8 @@
  * `WikiNode` entity, resolved by reference through the per-request `get_node` loader.
  */
 import { z } from 'zod';
-import { Provider } from '../src/errors.ts';
-import { requireCredentials } from '../src/credentials.ts';
+import { Provider } from '../src/core/errors.ts';
+import { requireCredentials } from '../src/core/credentials.ts';
 import type { MutationResolvers, WikiNodeResolvers } from '../src/generated/resolvers-types.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
 import type { WikiNodeModel } from '../datasources/feishu-wiki.ts';

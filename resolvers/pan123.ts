@@ -5,8 +5,8 @@
  * (src/pollers/pan123.ts).
  */
 import { z } from 'zod';
-import { Provider } from '../src/errors.ts';
-import { requireCredentials } from '../src/credentials.ts';
+import { Provider } from '../src/core/errors.ts';
+import { requireCredentials } from '../src/core/credentials.ts';
 import type { MutationResolvers, PanImageCopyResolvers } from '../src/generated/resolvers-types.ts';
 import { type AdvanceOutcome, advancePan123Copy, type PanImageCopyRef, planPan123Copy } from '../src/pollers/pan123.ts';
 import { type TaskChange, TaskStatus } from '../src/tasks/model.ts';

@@ -4,8 +4,8 @@
  */
 import { z } from 'zod';
 import type { StorageObjectRef } from '../datasources/qiniu.ts';
-import { CopyErrorCode, graphQLError, Provider, UpstreamFailure } from '../src/errors.ts';
-import { requireCredentials } from '../src/credentials.ts';
+import { CopyErrorCode, graphQLError, Provider, UpstreamFailure } from '../src/core/errors.ts';
+import { requireCredentials } from '../src/core/credentials.ts';
 import type { MutationResolvers, StorageObjectResolvers } from '../src/generated/resolvers-types.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
 import { parseInput, runCopy } from './results.ts';

@@ -4,7 +4,7 @@
  * must handle travel as union members). Anything else is rethrown and masked as a bug.
  */
 import type { z } from 'zod';
-import { CopyErrorCode, InvalidInput, isUpstreamFailure } from '../src/errors.ts';
+import { CopyErrorCode, InvalidInput, isUpstreamFailure } from '../src/core/errors.ts';
 import type { InvalidInputError, UpstreamError } from '../src/generated/resolvers-types.ts';
 import type { CopyTaskRecord } from '../src/tasks/model.ts';
 

@@ -4,8 +4,8 @@
  * watcher, and turn a failed entity reference into what federation expects.
  */
 import type { RequestContext } from '../src/context.ts';
-import { credentialKey } from '../src/credentials.ts';
-import { CopyErrorCode, graphQLError, type Provider, UpstreamFailure } from '../src/errors.ts';
+import { credentialKey } from '../src/core/credentials.ts';
+import { CopyErrorCode, graphQLError, type Provider, UpstreamFailure } from '../src/core/errors.ts';
 import type { CopyTaskRecord, TaskChange } from '../src/tasks/model.ts';
 
 /** Whether this request brought its own credentials for the provider. */

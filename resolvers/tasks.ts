@@ -3,12 +3,12 @@
  * entity. Every read goes through ownership: another principal's task does not exist for you.
  */
 import { z } from 'zod';
-import { credentialKey } from '../src/credentials.ts';
-import { graphQLError } from '../src/errors.ts';
+import { credentialKey } from '../src/core/credentials.ts';
+import { graphQLError } from '../src/core/errors.ts';
 import type { RequestContext } from '../src/context.ts';
 import type { CopyTaskResolvers, QueryResolvers, SubscriptionResolvers } from '../src/generated/resolvers-types.ts';
 import { isFinalStatus, type CopyTaskRecord } from '../src/tasks/model.ts';
-import { decodeCursor } from '../src/tasks/store.ts';
+import { decodeCursor } from '../src/tasks/store/sqlite.ts';
 import { streamTask } from '../src/tasks/stream.ts';
 
 /** A task the caller owns, resumed when it waited for the caller's credentials. */

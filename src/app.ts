@@ -6,12 +6,12 @@ import { GraphQLError } from 'graphql';
 import { Authenticator } from './auth.ts';
 import type { Config } from './config.ts';
 import type { RequestContext } from './context.ts';
-import { mergeCredentials, parseCredentialOverrides } from './credentials.ts';
-import { maskError } from './errors.ts';
+import { mergeCredentials, parseCredentialOverrides } from './core/credentials.ts';
+import { maskError } from './core/errors.ts';
 import { Loaders } from './loaders.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { createLogger, type Logger } from './core/logger.ts';
 import { createSchema } from './schema.ts';
-import { type RequestHeaders, serve } from './server.ts';
+import { type RequestHeaders, serve } from './transport/http.ts';
 import { closeServices, createServices, resumeTasks, type ServiceOverrides, type Services } from './services.ts';
 
 export interface AppOptions extends ServiceOverrides {

@@ -3,7 +3,7 @@
  * stops the process with a message naming each variable and what is wrong.
  */
 import { z } from 'zod';
-import type { UpstreamCredentials } from './credentials.ts';
+import type { UpstreamCredentials } from './core/credentials.ts';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);

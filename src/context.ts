@@ -3,7 +3,7 @@
  * long-lived services, and DataLoaders made for this request only (never shared between principals).
  */
 import type { Principal } from './auth.ts';
-import type { UpstreamCredentials } from './credentials.ts';
+import type { UpstreamCredentials } from './core/credentials.ts';
 import type { Loaders } from './loaders.ts';
 import type { Services } from './services.ts';
 

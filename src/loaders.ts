@@ -3,8 +3,8 @@
  * batched into one upstream call per request and provider. Built lazily; one set per request.
  */
 import DataLoader from 'dataloader';
-import { missingCredentials, type UpstreamCredentials } from './credentials.ts';
-import { Provider } from './errors.ts';
+import { missingCredentials, type UpstreamCredentials } from './core/credentials.ts';
+import { Provider } from './core/errors.ts';
 import type { ObjectStat, StorageObjectRef } from '../datasources/qiniu.ts';
 import type { WikiNodeModel } from '../datasources/feishu-wiki.ts';
 import { type BlueTodoDetail, scopedBlueCredentials } from '../datasources/blue.ts';

@@ -5,7 +5,7 @@
 import { startApp } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { demoBanner, startDemo } from './demo.ts';
-import { createLogger } from './logger.ts';
+import { createLogger } from './core/logger.ts';
 
 let config: Config;
 try {

@@ -9,12 +9,12 @@ import { CozeClient } from '../datasources/coze.ts';
 import { Pan123Client } from '../datasources/pan123.ts';
 import { CozePoller } from './pollers/coze.ts';
 import { Pan123Poller } from './pollers/pan123.ts';
-import type { LimiterClock } from './rate-limiter.ts';
+import type { LimiterClock } from './core/rate-limiter.ts';
 import type { Config } from './config.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from './core/logger.ts';
 import { createInProcessPubSub, type TaskPubSub } from './tasks/pubsub.ts';
 import { TaskService } from './tasks/service.ts';
-import { createSqliteTaskStore, type TaskStore } from './tasks/store.ts';
+import { createSqliteTaskStore, type TaskStore } from './tasks/store/sqlite.ts';
 import { TaskWatcher } from './tasks/watcher.ts';
 
 export interface Services {

@@ -9,7 +9,7 @@ import type { EmulatorClock } from '../emulators/http.ts';
 import { type EmulatorSet, startDemoEmulators } from '../emulators/index.ts';
 import { type App, startApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import type { LimiterClock } from '../src/rate-limiter.ts';
+import type { LimiterClock } from '../src/core/rate-limiter.ts';
 import { ALICE, baseEnv, eventually, type Stack, startStack } from './helpers/stack.ts';
 
 const D = FEISHU_DEMO;

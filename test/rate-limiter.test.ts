@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, RateLimiter, RateLimitWaitExceeded, type Release } from '../src/rate-limiter.ts';
+import { ManualClock, RateLimiter, RateLimitWaitExceeded, type Release } from '../src/core/rate-limiter.ts';
 
 /** Lets granted promises settle (their callbacks run on the microtask queue). */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));

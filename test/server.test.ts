@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { startDemoEmulators } from '../emulators/index.ts';
 import { startApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import { createSqliteTaskStore } from '../src/tasks/store.ts';
+import { createSqliteTaskStore } from '../src/tasks/store/sqlite.ts';
 import { captureLogs } from './helpers/logs.ts';
 import { ALICE, baseEnv, collect, startStack } from './helpers/stack.ts';
 

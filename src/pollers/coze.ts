@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import type { CozeClient, CozeCopyTaskState, CozeEntityKind, CozeEntityRef } from '../../datasources/coze.ts';
-import { requireCredentials, type UpstreamCredentials } from '../credentials.ts';
-import { CopyErrorCode, Provider } from '../errors.ts';
+import { requireCredentials, type UpstreamCredentials } from '../core/credentials.ts';
+import { CopyErrorCode, Provider } from '../core/errors.ts';
 import { type CopyTaskRecord, type ItemFailure, type TaskChange, TaskStatus } from '../tasks/model.ts';
 import type { TaskPoller } from '../tasks/watcher.ts';
 

@@ -15,8 +15,8 @@
  */
 import { z } from 'zod';
 import { isQueueFull, PAN123_MAX_IDS_PER_TASK, PAN123_MAX_QUEUED_TASKS, type Pan123Client } from '../../datasources/pan123.ts';
-import { type Pan123Credentials, requireCredentials, type UpstreamCredentials } from '../credentials.ts';
-import { CopyErrorCode, isUpstreamFailure, Provider, type UpstreamFailure } from '../errors.ts';
+import { type Pan123Credentials, requireCredentials, type UpstreamCredentials } from '../core/credentials.ts';
+import { CopyErrorCode, isUpstreamFailure, Provider, type UpstreamFailure } from '../core/errors.ts';
 import { type CopyTaskRecord, type ItemFailure, type TaskChange, type TaskErrorRecord, TaskStatus } from '../tasks/model.ts';
 import type { Checkpoint, TaskPoller } from '../tasks/watcher.ts';
 

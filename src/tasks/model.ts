@@ -2,7 +2,7 @@
  * The copy task as copygraph records it. One record per copy, synchronous ones included; the store
  * keeps it, the watcher advances it, the subscription streams it. It never holds a credential.
  */
-import type { CopyErrorCode, Provider } from '../errors.ts';
+import type { CopyErrorCode, Provider } from '../core/errors.ts';
 
 export const TaskStatus = {
   QUEUED: 'QUEUED',

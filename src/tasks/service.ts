@@ -3,10 +3,10 @@
  * reads enforce ownership (another principal's task does not exist for you).
  */
 import { randomUUID } from 'node:crypto';
-import type { Provider } from '../errors.ts';
+import type { Provider } from '../core/errors.ts';
 import { applyChange, type CopyTaskRecord, type CredentialSource, type TaskChange, TaskStatus } from './model.ts';
 import type { TaskPubSub } from './pubsub.ts';
-import type { TaskListFilter, TaskPage, TaskStore } from './store.ts';
+import type { TaskListFilter, TaskPage, TaskStore } from './store/sqlite.ts';
 
 export interface NewTask {
   readonly owner: string;

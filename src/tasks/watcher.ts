@@ -16,8 +16,8 @@
  * the upstream no longer knows, a task no poller can follow, and a task whose polls keep failing
  * without hope of a retry helping all end `FAILED`.
  */
-import type { UpstreamCredentials } from '../credentials.ts';
-import { CopyErrorCode, isUpstreamFailure, type Provider } from '../errors.ts';
+import type { UpstreamCredentials } from '../core/credentials.ts';
+import { CopyErrorCode, isUpstreamFailure, type Provider } from '../core/errors.ts';
 import { type CopyTaskRecord, isFinalStatus, type TaskChange, TaskStatus } from './model.ts';
 
 /** Records a change in the middle of a poll (e.g. an upstream task id right after its submit). */

@@ -11,7 +11,7 @@ import { type Client, createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import WebSocket from 'ws';
 import { QINIU_DEMO } from '../../emulators/qiniu.ts';
-import { Provider } from '../../src/errors.ts';
+import { Provider } from '../../src/core/errors.ts';
 import { TaskStatus } from '../../src/tasks/model.ts';
 import {
   CopyObjectDocument,

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { App } from '../../src/app.ts';
-import { Provider } from '../../src/errors.ts';
+import { Provider } from '../../src/core/errors.ts';
 import { type CopyTaskRecord, TaskStatus } from '../../src/tasks/model.ts';
 import { type InstrumentedApp, startInstrumentedApp } from '../fixtures/instrumented-app.ts';
 import { ALICE, BOB, eventually } from '../helpers/stack.ts';

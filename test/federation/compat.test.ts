@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLUE_DEMO } from '../../emulators/blue.ts';
 import { FEISHU_DEMO, FEISHU_ROUTES } from '../../emulators/feishu.ts';
 import { QINIU_DEMO } from '../../emulators/qiniu.ts';
-import { Provider } from '../../src/errors.ts';
+import { Provider } from '../../src/core/errors.ts';
 import { readTypeDefs } from '../../src/schema.ts';
 import { TaskStatus } from '../../src/tasks/model.ts';
 import { type InstrumentedApp, startInstrumentedApp } from '../fixtures/instrumented-app.ts';

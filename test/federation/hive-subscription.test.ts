@@ -7,7 +7,7 @@ import { type Client, createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { QINIU_DEMO } from '../../emulators/qiniu.ts';
-import { Provider } from '../../src/errors.ts';
+import { Provider } from '../../src/core/errors.ts';
 import { TaskStatus } from '../../src/tasks/model.ts';
 import { composeSupergraph, type RunningHiveGateway, startHiveGateway } from '../fixtures/gateways.ts';
 import { type ProjectsSubgraph, startProjectsSubgraph } from '../fixtures/projects-subgraph.ts';

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { Provider } from '../../src/errors.ts';
+import { Provider } from '../../src/core/errors.ts';
 import { TaskStatus } from '../../src/tasks/model.ts';
 import { ALICE, type Stack, startStack } from '../helpers/stack.ts';
 

@@ -7,7 +7,7 @@ import { createClient as createWsClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { QINIU_DEMO } from '../../emulators/qiniu.ts';
-import { Provider } from '../../src/errors.ts';
+import { Provider } from '../../src/core/errors.ts';
 import { type CopyTaskRecord, TaskStatus } from '../../src/tasks/model.ts';
 import { type InstrumentedApp, startInstrumentedApp } from '../fixtures/instrumented-app.ts';
 import { ALICE, BOB, eventually } from '../helpers/stack.ts';

@@ -8,8 +8,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Provider } from '../errors.ts';
-import type { CopyTaskRecord, TaskStatus } from './model.ts';
+import type { Provider } from '../../core/errors.ts';
+import type { CopyTaskRecord, TaskStatus } from '../model.ts';
 
 export interface TaskListFilter {
   readonly provider?: Provider | null | undefined;

@@ -1,0 +1,38 @@
+/**
+ * Apollo Router's HTTP callback protocol for subscriptions: the router POSTs the subscription with a
+ * callback URL, and events go back to it as `check`, `next`, `complete` and heartbeats, through Apollo
+ * Server's own plugin.
+ */
+import type { ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginSubscriptionCallback, type ApolloServerPluginSubscriptionCallbackOptions } from '@apollo/server/plugin/subscriptionCallback';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { RequestContext } from '../context.ts';
+import type { ServeOptions } from './request.ts';
+
+type Fetcher = NonNullable<ApolloServerPluginSubscriptionCallbackOptions['fetcher']>;
+
+/**
+ * The callback plugin posts raw graphql-js results to the router, bypassing `formatError`. This
+ * fetcher passes every error in a `next` payload or a `complete` through the same masking first.
+ * Only the serialized error is left at this point, so it is rebuilt as a GraphQLError: a deliberate
+ * code (NOT_FOUND, UNAUTHENTICATED…) passes, anything else becomes INTERNAL_SERVER_ERROR.
+ */
+function maskingFetcher(formatError: ServeOptions['formatError']): Fetcher {
+  const mask = (errors: unknown): unknown =>
+    Array.isArray(errors) ? errors.map((e: GraphQLFormattedError) => formatError(e, new GraphQLError(e.message, { extensions: e.extensions ?? {} }))) : errors;
+  // The plugin only ever POSTs JSON strings with a plain header record.
+  return (url, init = {}) => {
+    let body = typeof init.body === 'string' ? init.body : init.body?.toString('utf8');
+    if (body !== undefined) {
+      const message = JSON.parse(body) as { payload?: { errors?: unknown }; errors?: unknown };
+      if (message.errors) message.errors = mask(message.errors);
+      if (message.payload?.errors) message.payload.errors = mask(message.payload.errors);
+      body = JSON.stringify(message);
+    }
+    return fetch(url, { method: init.method ?? 'POST', headers: init.headers ?? {}, ...(body === undefined ? {} : { body }), signal: init.signal ?? null });
+  };
+}
+
+export function createCallbackPlugin(options: ServeOptions): ApolloServerPlugin<RequestContext> {
+  return ApolloServerPluginSubscriptionCallback({ logger: options.logger, fetcher: maskingFetcher(options.formatError) }) as ApolloServerPlugin<RequestContext>;
+}

@@ -1,0 +1,95 @@
+/**
+ * What every transport shares: request headers as a plain record, bounded body reading, CORS, plain
+ * answers, and the options `serve` is given. Nothing here knows a protocol.
+ */
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestContext } from '../context.ts';
+
+/** Headers of an HTTP request, or the fields of a `connection_init` payload, lower-cased. */
+export type RequestHeaders = Readonly<Record<string, string | undefined>>;
+
+export interface ServeOptions {
+  readonly schema: GraphQLSchema;
+  readonly host: string;
+  readonly port: number;
+  readonly production: boolean;
+  readonly introspection: boolean;
+  /** Allowed cross-origin callers; '*' allows any. */
+  readonly corsOrigins: readonly string[];
+  /** Builds a request's context; throws a GraphQLError (UNAUTHENTICATED) to refuse it. */
+  readonly context: (headers: RequestHeaders) => Promise<RequestContext>;
+  /** Whether the service can take traffic (for /readyz). */
+  readonly ready: () => Promise<boolean>;
+  readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  /** Apollo's logger (pino fits). */
+  readonly logger: { debug(m: string): void; info(m: string): void; warn(m: string): void; error(m: string): void };
+  readonly plugins?: readonly ApolloServerPlugin<RequestContext>[];
+  /** Largest request body accepted, in bytes. */
+  readonly maxBodyBytes?: number;
+}
+
+export const GRAPHQL_PATH = '/graphql';
+/** graphql-sse (distinct connections mode): one event stream per operation. */
+export const SSE_PATH = '/graphql/stream';
+
+export class BodyTooLarge extends Error {}
+
+/**
+ * Reads a request body up to `limit` bytes. A larger one is refused without buffering it (by its
+ * declared length at once, otherwise as soon as it passes the limit); the caller answers 413 and the
+ * connection closes after that answer, so the client reads the 413 instead of a reset.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
+      req.resume();
+      reject(new BodyTooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        req.off('data', onData);
+        req.resume();
+        chunks.length = 0;
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(c);
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export function headerRecord(req: IncomingMessage): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(req.headers)) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+export function corsHeaders(options: ServeOptions, req: IncomingMessage, res: ServerResponse): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  const allowed = options.corsOrigins.includes('*') || options.corsOrigins.includes(origin) || origin === `http://${req.headers.host}`;
+  if (!allowed) return false;
+  res.setHeader('access-control-allow-origin', origin);
+  res.setHeader('vary', 'Origin');
+  return true;
+}
+
+export function sendPlain(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** Answers 413 and closes the connection after it, so the client reads the answer instead of a reset. */
+export function sendTooLarge(res: ServerResponse): void {
+  res.setHeader('connection', 'close');
+  sendPlain(res, 413, 'Request body too large');
+}
