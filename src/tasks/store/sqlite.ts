@@ -53,8 +53,17 @@ export function decodeCursor(cursor: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/**
+ * The SQLite task store, with its database handle: other tables of the same engine (idempotency
+ * keys, bulk items, quotas) live in the same file and use the same handle.
+ */
+export interface SqliteTaskStore extends TaskStore {
+  readonly engine: 'sqlite';
+  readonly db: Database.Database;
+}
+
 /** SQLite via better-sqlite3. `path` ':memory:' keeps everything in memory (tests). */
-export function createSqliteTaskStore(path: string): TaskStore {
+export function createSqliteTaskStore(path: string): SqliteTaskStore {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
@@ -90,6 +99,8 @@ export function createSqliteTaskStore(path: string): TaskStore {
   const parse = (row: Row): CopyTaskRecord => JSON.parse(row.doc) as CopyTaskRecord;
 
   return {
+    engine: 'sqlite',
+    db,
     async insert(task) {
       insertStmt.run(task.id, task.owner, task.provider, task.status, task.version, JSON.stringify(task));
     },
