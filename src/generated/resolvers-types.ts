@@ -423,6 +423,7 @@ export type InvalidInputField = {
   path: Scalars['String']['output'];
 };
 
+/** The root of every copy. Declared here once; the other provider files extend it. */
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -461,26 +462,31 @@ export type Mutation = {
 };
 
 
+/** The root of every copy. Declared here once; the other provider files extend it. */
 export type MutationCopyCozeEntityArgs = {
   input: CopyCozeEntityInput;
 };
 
 
+/** The root of every copy. Declared here once; the other provider files extend it. */
 export type MutationCopyImagesArgs = {
   input: CopyImagesInput;
 };
 
 
+/** The root of every copy. Declared here once; the other provider files extend it. */
 export type MutationCopyObjectArgs = {
   input: CopyObjectInput;
 };
 
 
+/** The root of every copy. Declared here once; the other provider files extend it. */
 export type MutationCopyTodoArgs = {
   input: CopyTodoInput;
 };
 
 
+/** The root of every copy. Declared here once; the other provider files extend it. */
 export type MutationCopyWikiNodeArgs = {
   input: CopyWikiNodeInput;
 };

@@ -10,6 +10,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { GraphQLError } from 'graphql';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RequestContext } from '../context.ts';
@@ -27,6 +28,24 @@ export interface RunningHttpServer {
   /** Stops accepting, drains HTTP and WebSocket. */
   close(): Promise<void>;
 }
+
+/**
+ * A subscription over plain HTTP (no event stream asked for, no router callback extension) has no
+ * way to stream: say so, instead of executing it as a query (which fails with an internal error).
+ */
+const refuseSubscriptionsWithoutStream: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation, request }) {
+        if (operation?.operation !== 'subscription' || request.extensions?.['subscription']) return;
+        throw new GraphQLError(
+          'Subscriptions are served over graphql-ws on this path, over graphql-sse (send `accept: text/event-stream`) and through the router callback protocol; not as plain HTTP requests.',
+          { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } },
+        );
+      },
+    };
+  },
+};
 
 export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
@@ -46,6 +65,7 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
       },
     },
     ApolloServerPluginInlineTrace({ includeErrors: { masked: true } }),
+    refuseSubscriptionsWithoutStream,
     createCallbackPlugin(options),
     options.production
       ? ApolloServerPluginLandingPageDisabled()
@@ -59,6 +79,10 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
     // main.ts owns the signals: it drains the app, then the demo emulators, then exits.
     stopOnTerminationSignals: false,
     formatError: options.formatError,
+    // A request carrying `Authorization` cannot be a browser's simple cross-site request (that header
+    // forces a preflight, which CORS answers): gateways (Hive Gateway's GET subscriptions, GET
+    // queries) send it without Apollo's own preflight headers. Browsers without it are still checked.
+    csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization'] },
     logger: options.logger,
     plugins,
   });
@@ -92,7 +116,11 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
       });
       return void res.end();
     }
-    if (path === SSE_PATH) return handleSse(req, res);
+    // graphql-sse also on /graphql for clients that ask for an event stream: Hive Gateway's default
+    // HTTP transport subscribes to a subgraph this way (GET or POST, `accept: text/event-stream`).
+    // No CSRF check is needed there: every operation needs `Authorization`, which a browser cannot
+    // send cross-site without a preflight.
+    if (path === SSE_PATH || (req.headers.accept ?? '').includes('text/event-stream')) return handleSse(req, res);
     let body: string;
     try {
       body = req.method === 'POST' ? await readBody(req, maxBodyBytes) : '';

@@ -7,6 +7,7 @@ import { createHandler as createSseHandler } from 'graphql-sse';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestContext } from '../context.ts';
 import { isGraphQLError } from '../core/errors.ts';
+import { prepareOperation } from './operation.ts';
 import { BodyTooLarge, headerRecord, readBody, type ServeOptions, sendTooLarge } from './request.ts';
 
 export type SseRoute = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -18,22 +19,32 @@ export function createSseRoute(options: ServeOptions, maxBodyBytes: number): Sse
     schema: options.schema,
     // No reservations (PUT): every operation opens its own authenticated stream.
     authenticate: () => null,
-    onSubscribe: async (req) => {
+    // Authenticate first, then parse, validate and coerce the variables with Apollo's error codes
+    // (see operation.ts); a refused operation is streamed as one result with its errors, as
+    // graphql-sse does with validation errors for event-stream requests.
+    onSubscribe: async (req, params) => {
+      let contextValue: RequestContext;
       try {
-        sseContexts.set(req.raw, await options.context(headerRecord(req.raw)));
+        contextValue = await options.context(headerRecord(req.raw));
       } catch (err) {
         const error = isGraphQLError(err) ? err : new GraphQLError('Unauthenticated', { extensions: { code: 'UNAUTHENTICATED' } });
         const body = JSON.stringify({ errors: [options.formatError(error.toJSON(), error)] });
         return [body, { status: 401, statusText: 'Unauthorized', headers: { 'content-type': 'application/json; charset=utf-8' } }];
       }
-      return undefined;
+      sseContexts.set(req.raw, contextValue);
+      const prepared = prepareOperation(options.schema, params);
+      if (!prepared.ok) return { data: null, errors: prepared.errors };
+      return { schema: options.schema, ...prepared.operation, contextValue: contextValue as unknown as Record<PropertyKey, unknown> };
     },
     // graphql-sse types its context as an open record; ours is the RequestContext interface.
     context: (req) => sseContexts.get(req.raw) as unknown as Record<PropertyKey, unknown>,
     onNext: (_ctx, _req, result) => {
       if (!('errors' in result) || !result.errors) return undefined;
+      const errors = result.errors.map((e) => options.formatError(e.toJSON(), e));
+      // A request error (no path: the operation never ran) carries no `data`, as over HTTP.
+      const requestError = result.data === null && result.errors.every((e) => !e.path);
       // graphql-sse serializes the result with JSON.stringify: formatted errors print as GraphQLErrors would.
-      return { ...result, errors: result.errors.map((e) => options.formatError(e.toJSON(), e)) } as unknown as typeof result;
+      return (requestError ? { errors } : { ...result, errors }) as unknown as typeof result;
     },
   });
 

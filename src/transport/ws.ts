@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { WebSocketServer } from 'ws';
 import type { RequestContext } from '../context.ts';
 import { isGraphQLError } from '../core/errors.ts';
+import { prepareOperation } from './operation.ts';
 import { GRAPHQL_PATH, headerRecord, type RequestHeaders, type ServeOptions } from './request.ts';
 
 /**
@@ -41,7 +42,6 @@ export interface WsTransport {
 export function createWsTransport(options: ServeOptions, httpServer: Server): WsTransport {
   const wss = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
   const socketHeaders = new WeakMap<WsContext, RequestHeaders>();
-  const wsContexts = new WeakMap<WsContext, Map<string, RequestContext>>();
   const wsServer = useServer<Record<string, unknown>>(
     {
       schema: options.schema,
@@ -54,21 +54,19 @@ export function createWsTransport(options: ServeOptions, httpServer: Server): Ws
         socketHeaders.set(ctx, headers);
         return true;
       },
-      onSubscribe: async (ctx, id) => {
+      // Authenticate first (as Apollo Server builds the context before parsing), then parse, validate
+      // and coerce the variables with Apollo's error codes, so these read the same as over HTTP.
+      onSubscribe: async (ctx, _id, payload) => {
+        let contextValue: RequestContext;
         try {
-          const context = await options.context(socketHeaders.get(ctx) ?? {});
-          let perOp = wsContexts.get(ctx);
-          if (!perOp) wsContexts.set(ctx, (perOp = new Map()));
-          perOp.set(id, context);
+          contextValue = await options.context(socketHeaders.get(ctx) ?? {});
         } catch (err) {
           const refusal = isGraphQLError(err) ? err : new GraphQLError('Unauthenticated', { extensions: { code: 'UNAUTHENTICATED' } });
           return [new WsGraphQLError(refusal.message, { extensions: refusal.extensions })];
         }
-        return undefined;
-      },
-      context: (ctx, id) => wsContexts.get(ctx)?.get(id) as RequestContext,
-      onComplete: (ctx, id) => {
-        wsContexts.get(ctx)?.delete(id);
+        const prepared = prepareOperation(options.schema, payload);
+        if (!prepared.ok) return prepared.errors;
+        return { schema: options.schema, ...prepared.operation, contextValue };
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => options.formatError(e.toJSON(), e)),
       onNext: (_ctx, _id, _payload, _args, result) => {

@@ -5,7 +5,7 @@
  * per request (50 representations of one type cost one upstream batch or one store query), and
  * inline traces (`ftv1`) when a gateway asks for them.
  */
-import { type DirectiveNode, Kind, parse, visit } from 'graphql';
+import { buildSchema, type DirectiveNode, Kind, parse, visit } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLUE_DEMO } from '../../emulators/blue.ts';
 import { FEISHU_DEMO, FEISHU_ROUTES } from '../../emulators/feishu.ts';
@@ -220,6 +220,20 @@ describe('_service { sdl }', () => {
         )
         .sort();
     expect(names(data?.['_service'].sdl as string)).toEqual(names(readTypeDefs()));
+  });
+  it('is valid GraphQL on its own: graphql-js buildSchema accepts it, each root type declared once', async () => {
+    const { data } = await post('{ _service { sdl } }');
+    const sdl = data?.['_service'].sdl as string;
+    // Grafbase's composer and any tool that reads the SDL without federation's rules need this.
+    const schema = buildSchema(sdl);
+    expect(Object.keys(schema.getMutationType()?.getFields() ?? {}).sort()).toEqual(['copyCozeEntity', 'copyImages', 'copyObject', 'copyTodo', 'copyWikiNode']);
+    expect(schema.getSubscriptionType()?.getFields()).toHaveProperty('copyTaskUpdated');
+    const roots = parse(sdl).definitions.flatMap((d) =>
+      (d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.OBJECT_TYPE_EXTENSION) && ['Query', 'Mutation', 'Subscription'].includes(d.name.value)
+        ? [`${d.kind}:${d.name.value}`]
+        : [],
+    );
+    for (const root of ['Query', 'Mutation', 'Subscription']) expect(roots.filter((r) => r === `${Kind.OBJECT_TYPE_DEFINITION}:${root}`)).toHaveLength(1);
   });
 });
 
