@@ -386,7 +386,8 @@ describe('reading todos', () => {
     const done = await gql(ctx.url, `query($f: TodosFilter!) { todoQueries { todos(filter: $f, limit: 500) { items { id done } } } }`, {
       f: { ...base, showCompleted: true },
     });
-    const doneCount = ((done.body.data?.todoQueries as any).todos.items as { done: boolean }[]).filter((t) => t.done).length;
+    const items = (done.body.data as { todoQueries: { todos: { items: { done: boolean }[] } } }).todoQueries.todos.items;
+    const doneCount = items.filter((t) => t.done).length;
     expect(doneCount).toBeGreaterThan(0);
     expect(all.items.length).toBe(omitted.items.length + doneCount);
   });
