@@ -87,8 +87,10 @@ export interface BlueTodoDetail {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly todoList: { readonly id: string; readonly title: string } | null;
+  /** `name` is Blue's `fullName`. */
   readonly users: readonly { readonly id: string; readonly name: string | null; readonly email: string | null }[];
   readonly tags: readonly { readonly id: string; readonly title: string; readonly color: string | null }[];
+  /** `title` is Blue's `CustomField.name` (copygraph's schema calls it title). */
   readonly customFields: readonly { readonly id: string; readonly title: string | null; readonly type: string | null; readonly value: unknown }[];
 }
 
@@ -143,9 +145,9 @@ const TODOS_BY_ID = /* GraphQL */ `
         items {
           id uid position title text html startedAt duedAt timezone done archived createdAt updatedAt
           todoList { id title }
-          users { id name email }
+          users { id fullName email }
           tags { id title color }
-          customFields { id title type value }
+          customFields { id name type value }
         }
       }
     }
@@ -177,9 +179,11 @@ const TodoWire = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   todoList: z.object({ id: z.string(), title: z.string() }).nullish(),
-  users: z.array(z.object({ id: z.string(), name: nullableString, email: nullableString })).nullish(),
+  // Blue's User has no `name`: `fullName` (upstreams.md §5.4); email is null for roles below ADMIN.
+  users: z.array(z.object({ id: z.string(), fullName: nullableString, email: nullableString })).nullish(),
   tags: z.array(z.object({ id: z.string(), title: z.string(), color: nullableString })).nullish(),
-  customFields: z.array(z.object({ id: z.string(), title: nullableString, type: nullableString, value: z.unknown() })).nullish(),
+  // Blue's CustomField has no `title` (that is CustomFieldOption's): its name is `name`.
+  customFields: z.array(z.object({ id: z.string(), name: nullableString, type: nullableString, value: z.unknown() })).nullish(),
 });
 const TodosByIdData = z.object({ todoQueries: Items(TodoWire) });
 
@@ -420,8 +424,8 @@ function toDetail(t: z.infer<typeof TodoWire>): BlueTodoDetail {
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
     todoList: t.todoList ?? null,
-    users: (t.users ?? []).map((u) => ({ id: u.id, name: u.name ?? null, email: u.email ?? null })),
+    users: (t.users ?? []).map((u) => ({ id: u.id, name: u.fullName ?? null, email: u.email ?? null })),
     tags: (t.tags ?? []).map((g) => ({ id: g.id, title: g.title, color: g.color ?? null })),
-    customFields: (t.customFields ?? []).map((f) => ({ id: f.id, title: f.title ?? null, type: f.type ?? null, value: f.value })),
+    customFields: (t.customFields ?? []).map((f) => ({ id: f.id, title: f.name ?? null, type: f.type ?? null, value: f.value })),
   };
 }
