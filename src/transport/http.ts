@@ -21,6 +21,12 @@ import { createWsTransport } from './ws.ts';
 
 export type { RequestHeaders, ServeOptions } from './request.ts';
 
+/**
+ * How long a drain waits for in-flight HTTP requests before cutting connections. `main.ts` gives the
+ * whole shutdown longer than this before it forces the exit.
+ */
+export const DRAIN_GRACE_MS = 5_000;
+
 export interface RunningHttpServer {
   readonly url: string;
   readonly wsUrl: string;
@@ -54,11 +60,13 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
   const handleSse = createSseRoute(options, maxBodyBytes);
 
   const plugins: ApolloServerPlugin<RequestContext>[] = [
-    ApolloServerPluginDrainHttpServer({ httpServer }),
+    ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: DRAIN_GRACE_MS }),
     {
       async serverWillStart() {
         return {
+          // Open subscriptions would hold the drain for its whole grace period: end them first.
           async drainServer() {
+            handleSse.close();
             await ws.dispose();
           },
         };
