@@ -12,6 +12,9 @@ import { Loaders } from './loaders.ts';
 import { createLogger, type Logger } from './core/logger.ts';
 import { createSchema } from './schema.ts';
 import { type RequestHeaders, serve } from './transport/http.ts';
+
+/** How long a drain waits for in-flight requests (main.ts waits longer before forcing the exit). */
+export { DRAIN_GRACE_MS } from './transport/http.ts';
 import { closeServices, createServices, resumeTasks, type ServiceOverrides, type Services } from './services.ts';
 
 export interface AppOptions extends ServiceOverrides {

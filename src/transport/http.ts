@@ -15,11 +15,18 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { RequestContext } from '../context.ts';
 import { createCallbackPlugin } from './callback.ts';
+import { answerStatus, graphqlBody, MAX_BATCH_OPERATIONS, tooLargeBatch } from './graphql-over-http.ts';
 import { BodyTooLarge, corsHeaders, GRAPHQL_PATH, headerRecord, readBody, SSE_PATH, type ServeOptions, sendPlain, sendTooLarge } from './request.ts';
 import { createSseRoute } from './sse.ts';
 import { createWsTransport } from './ws.ts';
 
 export type { RequestHeaders, ServeOptions } from './request.ts';
+
+/**
+ * How long a drain waits for in-flight HTTP requests before cutting connections. `main.ts` gives the
+ * whole shutdown longer than this before it forces the exit.
+ */
+export const DRAIN_GRACE_MS = 5_000;
 
 export interface RunningHttpServer {
   readonly url: string;
@@ -54,11 +61,13 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
   const handleSse = createSseRoute(options, maxBodyBytes);
 
   const plugins: ApolloServerPlugin<RequestContext>[] = [
-    ApolloServerPluginDrainHttpServer({ httpServer }),
+    ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: DRAIN_GRACE_MS }),
     {
       async serverWillStart() {
         return {
+          // Open subscriptions would hold the drain for its whole grace period: end them first.
           async drainServer() {
+            handleSse.close();
             await ws.dispose();
           },
         };
@@ -82,6 +91,8 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
     // A request carrying `Authorization` cannot be a browser's simple cross-site request (that header
     // forces a preflight, which CORS answers): gateways (Hive Gateway's GET subscriptions, GET
     // queries) send it without Apollo's own preflight headers. Browsers without it are still checked.
+    // Arrays of operations (BatchHttpLink, urql, router subgraph batching): see graphql-over-http.ts.
+    allowBatchedHttpRequests: true,
     csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization'] },
     logger: options.logger,
     plugins,
@@ -131,7 +142,11 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
     let parsed: unknown = body;
-    if (req.method === 'POST' && (headers.get('content-type') ?? '').includes('json')) {
+    if (req.method === 'POST' && graphqlBody(headers.get('content-type'))) {
+      // The query text itself: preflighted like JSON (not a simple content type), so CSRF-safe.
+      parsed = { query: body };
+      headers.set('content-type', 'application/json');
+    } else if (req.method === 'POST' && (headers.get('content-type') ?? '').includes('json')) {
       try {
         parsed = body === '' ? undefined : JSON.parse(body);
       } catch {
@@ -143,13 +158,19 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
         );
       }
     }
+    if (tooLargeBatch(parsed)) {
+      const message = `A batch may hold at most ${MAX_BATCH_OPERATIONS} operations.`;
+      return sendPlain(res, 400, JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }), 'application/json');
+    }
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: q < 0 ? '' : url.slice(q), body: parsed },
       context: () => options.context(headerRecord(req)),
     });
     for (const [k, v] of result.headers) res.setHeader(k, v);
     res.statusCode = result.status ?? 200;
+    if (res.statusCode === 401) res.setHeader('www-authenticate', 'Bearer realm="copygraph"');
     if (result.body.kind === 'complete') {
+      res.statusCode = answerStatus(res.statusCode, result.headers.get('content-type'), result.body.string);
       res.setHeader('content-length', Buffer.byteLength(result.body.string));
       res.end(result.body.string);
       return;

@@ -10,7 +10,14 @@ import { isGraphQLError } from '../core/errors.ts';
 import { prepareOperation } from './operation.ts';
 import { BodyTooLarge, headerRecord, readBody, type ServeOptions, sendTooLarge } from './request.ts';
 
-export type SseRoute = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+export interface SseRoute {
+  (req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /**
+   * Ends every open event stream without a `complete` event, so clients see an interrupted stream
+   * (and reconnect) rather than a finished one. Called when the server drains.
+   */
+  close(): void;
+}
 
 export function createSseRoute(options: ServeOptions, maxBodyBytes: number): SseRoute {
   /** Contexts of graphql-sse requests, built (and authenticated) in `onSubscribe`. */
@@ -48,8 +55,9 @@ export function createSseRoute(options: ServeOptions, maxBodyBytes: number): Sse
     },
   });
 
+  const open = new Set<ServerResponse>();
   /** graphql-sse on node:http, reading the body within the same size limit as /graphql. */
-  return async (req, res) => {
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let tooLarge = false;
     const [body, init] = await sseHandler({
       method: req.method ?? 'GET',
@@ -67,11 +75,20 @@ export function createSseRoute(options: ServeOptions, maxBodyBytes: number): Sse
     res.writeHead(init.status, init.statusText, init.headers);
     if (!body || typeof body === 'string') return void res.end(body);
     // A client that goes away ends the operation (and its task listener) at once.
-    res.once('close', () => void body.return(undefined));
+    open.add(res);
+    res.once('close', () => {
+      open.delete(res);
+      void body.return(undefined);
+    });
     for await (const event of body) {
       if (!res.writable) break;
       await new Promise<void>((resolve) => res.write(event, () => resolve()));
     }
     res.end();
   };
+  return Object.assign(route, {
+    close: () => {
+      for (const res of open) res.end();
+    },
+  });
 }

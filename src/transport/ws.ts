@@ -35,6 +35,9 @@ export function payloadHeaders(params: Readonly<Record<string, unknown>> | undef
   return out;
 }
 
+/** The close code sent to every WebSocket when copygraph shuts down (see README: restarts). */
+export const WS_RESTART_CODE = 1012;
+
 export interface WsTransport {
   dispose(): Promise<void>;
 }
@@ -77,5 +80,19 @@ export function createWsTransport(options: ServeOptions, httpServer: Server): Ws
     },
     wss,
   );
-  return { dispose: () => wsServer.dispose() as Promise<void> };
+  return {
+    // Close code 1012 "Service Restart" (RFC 6455 registry): the server is restarting, reconnect.
+    // graphql-ws clients (and gateways using them) retry on it, as on 1001; it says more.
+    dispose: async () => {
+      const sockets = [...wss.clients];
+      for (const socket of sockets) socket.close(WS_RESTART_CODE, 'Service Restart');
+      // A peer that does not answer the closing handshake is cut off rather than holding the drain.
+      const cutOff = setTimeout(() => {
+        for (const socket of sockets) socket.terminate();
+      }, 1_000);
+      cutOff.unref();
+      await wsServer.dispose();
+      clearTimeout(cutOff);
+    },
+  };
 }
