@@ -51,7 +51,12 @@ export const Mutation: MutationResolvers = {
         },
         'record copied',
       );
-      return recordTask(ctx, Provider.BLUE, { status: TaskStatus.SUCCEEDED, result });
+      return recordTask(
+        ctx,
+        Provider.BLUE,
+        { status: TaskStatus.SUCCEEDED, result },
+        { __typename: 'TodoCopyRequest', ...request, title: request.title ?? null },
+      );
     }),
 };
 

@@ -34,6 +34,7 @@ export const Mutation: MutationResolvers = {
   copyCozeEntity: (_parent, { input }, ctx) =>
     runCopy(async () => {
       const request = parseInput(CopyCozeEntityInput, input);
+      const summary = { __typename: 'CozeCopyRequest', ...request, toWorkspaceId: request.toWorkspaceId ?? null } as const;
       const creds = requireCredentials(ctx.credentials, 'coze');
       const started = await ctx.services.coze.copyEntity(creds, request);
       ctx.services.logger.info({ provider: 'COZE', principal: ctx.principal.id, logId: started.logId, kind: started.kind }, 'coze copy started');
@@ -45,11 +46,11 @@ export const Mutation: MutationResolvers = {
           workspaceId: request.toWorkspaceId ?? null,
           sourceEntityId: request.entityId,
         };
-        return recordTask(ctx, Provider.COZE, { status: TaskStatus.SUCCEEDED, result });
+        return recordTask(ctx, Provider.COZE, { status: TaskStatus.SUCCEEDED, result }, summary);
       }
       const watch: CozeWatchState = { entityId: request.entityId, entityType: request.entityType, toWorkspaceId: request.toWorkspaceId ?? null };
       // Stored before answering: the Coze task id is never lost, and a restart resumes the task.
-      const task = await recordTask(ctx, Provider.COZE, { status: TaskStatus.RUNNING, upstreamTaskId: started.taskId, watch });
+      const task = await recordTask(ctx, Provider.COZE, { status: TaskStatus.RUNNING, upstreamTaskId: started.taskId, watch }, summary);
       watchTask(ctx, task);
       return task;
     }),

@@ -58,7 +58,19 @@ export const Mutation: MutationResolvers = {
         { provider: 'FEISHU', principal: ctx.principal.id, asUser: Boolean(creds.userAccessToken), nodeToken: node.nodeToken },
         'wiki node copied',
       );
-      return recordTask(ctx, Provider.FEISHU, { status: TaskStatus.SUCCEEDED, result });
+      return recordTask(
+        ctx,
+        Provider.FEISHU,
+        { status: TaskStatus.SUCCEEDED, result },
+        {
+          __typename: 'WikiNodeCopyRequest',
+          spaceId: request.spaceId,
+          nodeToken: request.nodeToken,
+          targetParentToken: request.targetParentToken ?? null,
+          targetSpaceId: request.targetSpaceId ?? null,
+          title: request.title ?? null,
+        },
+      );
     }),
 };
 

@@ -7,19 +7,21 @@ import type { RequestContext } from '../src/context.ts';
 import { credentialKey } from '../src/core/credentials.ts';
 import { CopyErrorCode, graphQLError, type Provider, UpstreamFailure } from '../src/core/errors.ts';
 import type { CopyTaskRecord, TaskChange } from '../src/tasks/model.ts';
+import type { CopyRequestRecord } from '../src/tasks/request-summary.ts';
 
 /** Whether this request brought its own credentials for the provider. */
 function usesRequestCredentials(ctx: RequestContext, provider: Provider): boolean {
   return ctx.requestCredentials[credentialKey(provider)] !== undefined;
 }
 
-/** Records a new task owned by the caller; resolves once it is stored. */
-export function recordTask(ctx: RequestContext, provider: Provider, change: TaskChange): Promise<CopyTaskRecord> {
+/** Records a new task owned by the caller, with what it was asked to do; resolves once it is stored. */
+export function recordTask(ctx: RequestContext, provider: Provider, change: TaskChange, request?: CopyRequestRecord): Promise<CopyTaskRecord> {
   return ctx.services.tasks.create({
     owner: ctx.principal.id,
     provider,
     credentialSource: usesRequestCredentials(ctx, provider) ? 'request' : 'config',
     change,
+    request,
   });
 }
 

@@ -30,6 +30,8 @@ export interface TaskStore {
   getMany(ids: readonly string[]): Promise<CopyTaskRecord[]>;
   /** One owner's tasks, newest first. */
   list(owner: string, filter: TaskListFilter, first: number, after?: string | undefined): Promise<TaskPage>;
+  /** How many of one owner's tasks match the filter (`CopyTaskConnection.totalCount`). */
+  count(owner: string, filter: TaskListFilter): Promise<number>;
   /** Every task not yet final, oldest first (for the watcher to resume). */
   listActive(): Promise<CopyTaskRecord[]>;
   /** Whether the store answers (for /readyz). */
@@ -97,6 +99,20 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
   };
 
   const parse = (row: Row): CopyTaskRecord => JSON.parse(row.doc) as CopyTaskRecord;
+  /** The WHERE clause of a list or count: owner first (the index), then the filter. */
+  const ownerWhere = (owner: string, filter: TaskListFilter): { where: string[]; args: (string | number)[] } => {
+    const where = ['owner = ?'];
+    const args: (string | number)[] = [owner];
+    if (filter.provider) {
+      where.push('provider = ?');
+      args.push(filter.provider);
+    }
+    if (filter.status && filter.status.length > 0) {
+      where.push(`status IN (${filter.status.map(() => '?').join(',')})`);
+      args.push(...filter.status);
+    }
+    return { where, args };
+  };
 
   return {
     engine: 'sqlite',
@@ -116,16 +132,7 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
       return getManyStmt.all(JSON.stringify(ids)).map(parse);
     },
     async list(owner, filter, first, after) {
-      const where = ['owner = ?'];
-      const args: (string | number)[] = [owner];
-      if (filter.provider) {
-        where.push('provider = ?');
-        args.push(filter.provider);
-      }
-      if (filter.status && filter.status.length > 0) {
-        where.push(`status IN (${filter.status.map(() => '?').join(',')})`);
-        args.push(...filter.status);
-      }
+      const { where, args } = ownerWhere(owner, filter);
       if (after !== undefined) {
         where.push('seq < ?');
         args.push(decodeCursor(after) ?? 0);
@@ -135,6 +142,11 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
         items: rows.slice(0, first).map((row) => ({ cursor: encodeCursor(row.seq), task: parse(row) })),
         hasNextPage: rows.length > first,
       };
+    },
+    async count(owner, filter) {
+      const { where, args } = ownerWhere(owner, filter);
+      const row = db.prepare<(string | number)[], { n: number }>(`SELECT count(*) AS n FROM tasks WHERE ${where.join(' AND ')}`).get(...args);
+      return row?.n ?? 0;
     },
     async listActive() {
       return activeStmt.all().map(parse);
