@@ -125,6 +125,9 @@ export class ConfigError extends Error {
 /** Sandbox (hosted and embedded) calls the endpoint cross-origin. */
 export const SANDBOX_ORIGINS = ['https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com', 'https://explorer.embed.apollographql.com'];
 
+/** Frontend dev servers on this machine, any port (`http://localhost:3000`, Vite's 5173, …): allowed outside production. */
+export const DEV_ORIGINS = ['http://localhost:*', 'http://127.0.0.1:*'];
+
 function pairs(env: Env): { problems: string[]; credentials: UpstreamCredentials } {
   const problems: string[] = [];
   const both = (a: keyof Env, b: keyof Env): boolean => {
@@ -176,7 +179,7 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>> 
     demo,
     dbPath: env.COPYGRAPH_DB_PATH ?? `${env.COPYGRAPH_DATA_DIR}/tasks.sqlite`,
     introspection: env.COPYGRAPH_INTROSPECTION ?? !production,
-    corsOrigins: env.COPYGRAPH_CORS_ORIGINS ?? (production ? [] : SANDBOX_ORIGINS),
+    corsOrigins: env.COPYGRAPH_CORS_ORIGINS ?? (production ? [] : [...SANDBOX_ORIGINS, ...DEV_ORIGINS]),
     upstreamTimeoutMs: env.COPYGRAPH_UPSTREAM_TIMEOUT_MS,
     poll: { initialIntervalMs: env.COPYGRAPH_POLL_INITIAL_MS, maxIntervalMs: env.COPYGRAPH_POLL_MAX_MS, maxTaskAgeMs: env.COPYGRAPH_TASK_MAX_AGE_S * 1000 },
     qiniuSignature: env.QINIU_SIGNATURE,
