@@ -51,8 +51,8 @@ export const Mutation: MutationResolvers = {
       const request = parseInput(CopyWikiNodeInput, input);
       const creds = requireCredentials(ctx.credentials, 'feishu');
       const node = await ctx.services.feishu.copyNode(creds, request);
-      // The copy answer is the full node: a reference to it later in this request needs no get_node.
-      ctx.loaders.feishuNode.prime(node.nodeToken, node);
+      // The copy answer is the full node: a reference to it later needs no get_node, and the parent's cached answers are dropped.
+      ctx.loaders.wikiNodeCopied(node);
       const result: WikiNodeModel & { __typename: 'WikiNode' } = { __typename: 'WikiNode', ...node };
       ctx.services.logger.info(
         { provider: 'FEISHU', principal: ctx.principal.id, asUser: Boolean(creds.userAccessToken), nodeToken: node.nodeToken },
