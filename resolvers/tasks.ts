@@ -43,7 +43,13 @@ async function resumeIfWaiting(task: CopyTaskRecord | undefined, ctx: RequestCon
   return task;
 }
 
-const PageArgs = z.object({ first: z.number().int().min(1).max(100), after: z.string().optional().nullable() });
+const PageSize = z.number().int().min(1).max(100);
+const PageArgs = z
+  .object({ first: PageSize.nullish(), after: z.string().nullish(), last: PageSize.nullish(), before: z.string().nullish() })
+  .refine(
+    (a) => !((a.first != null || a.after != null) && (a.last != null || a.before != null)),
+    'page forward (first, after) or backward (last, before), not both',
+  );
 
 export const Query: QueryResolvers = {
   copyTask: async (_parent, { id }, ctx) => (await ownedTask(id, ctx)) ?? null,
@@ -53,18 +59,27 @@ export const Query: QueryResolvers = {
     return task ? { __typename: 'CopyTask', ...task } : null;
   },
   copyTasks: async (_parent, args, ctx) => {
-    const page = PageArgs.safeParse({ first: args.first ?? 20, after: args.after });
-    if (!page.success) throw graphQLError('first must be between 1 and 100', 'BAD_USER_INPUT');
-    if (page.data.after != null && decodeCursor(page.data.after) === undefined) throw graphQLError('after is not a cursor from this API', 'BAD_USER_INPUT');
+    const page = PageArgs.safeParse(args);
+    if (!page.success) {
+      const message = page.error.issues.some((i) => i.path.length === 0) ? (page.error.issues[0]?.message ?? '') : 'first and last must be between 1 and 100';
+      throw graphQLError(message, 'BAD_USER_INPUT');
+    }
+    const { first, after, last, before } = page.data;
+    for (const cursor of [after, before]) {
+      if (cursor != null && decodeCursor(cursor) === undefined) throw graphQLError('after and before take cursors from this API', 'BAD_USER_INPUT');
+    }
     const filter: TaskListFilter = { provider: args.filter?.provider, status: args.filter?.status };
-    const result = await ctx.services.tasks.list(ctx.principal.id, filter, page.data.first, page.data.after ?? undefined);
+    const backward = last != null || before != null;
+    const result = backward
+      ? await ctx.services.tasks.listBefore(ctx.principal.id, filter, last ?? 20, before ?? undefined)
+      : await ctx.services.tasks.list(ctx.principal.id, filter, first ?? 20, after ?? undefined);
     const model: CopyTaskConnectionModel = {
       edges: result.items.map(({ cursor, task }) => ({ cursor, node: task })),
       pageInfo: {
-        hasNextPage: result.hasNextPage,
+        // A cursor from another page: the tasks beyond it (older after `before`, newer before `after`) exist.
+        hasNextPage: backward ? before != null : result.hasNextPage,
+        hasPreviousPage: backward ? result.hasNextPage : after != null,
         endCursor: result.items.at(-1)?.cursor ?? null,
-        // A cursor from a previous page: the tasks up to it come before this page.
-        hasPreviousPage: page.data.after != null,
         startCursor: result.items[0]?.cursor ?? null,
       },
       owner: ctx.principal.id,

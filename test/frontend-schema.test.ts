@@ -112,6 +112,18 @@ describe('copyTasks: totalCount and page info', () => {
     expect(second.edges).toHaveLength(1);
     expect(second.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true, startCursor: second.edges[0].cursor });
     expect((await stack.data(q, { first: 1, filter: { provider: 'PAN123' } }, { key: BOB })).copyTasks.totalCount).toBe(0);
+    // Backward: the page just newer than a cursor, still newest first.
+    const all = (await stack.data(q, { first: 3 }, { key: BOB })).copyTasks.edges.map((e: { cursor: string }) => e.cursor);
+    const qb = `query($last: Int, $before: String) { copyTasks(last: $last, before: $before) {
+      totalCount edges { cursor } pageInfo { hasNextPage endCursor hasPreviousPage startCursor } } }`;
+    const oldest = (await stack.data(qb, { last: 2 }, { key: BOB })).copyTasks;
+    expect(oldest.edges.map((e: { cursor: string }) => e.cursor)).toEqual(all.slice(1));
+    expect(oldest.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: false, startCursor: all[1], endCursor: all[2] });
+    const newer = (await stack.data(qb, { last: 2, before: oldest.pageInfo.startCursor }, { key: BOB })).copyTasks;
+    expect(newer.edges.map((e: { cursor: string }) => e.cursor)).toEqual(all.slice(0, 1));
+    expect(newer.pageInfo).toMatchObject({ hasPreviousPage: false, hasNextPage: true });
+    const mixed = await stack.gql(`{ copyTasks(first: 2, before: "${all[0]}") { totalCount } }`, {}, { key: BOB });
+    expect(mixed.body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
     const alice = (await stack.data(q, { first: 1 })).copyTasks.totalCount;
     expect(alice).toBeGreaterThanOrEqual(1);
     expect((await stack.data(q, { first: 1, filter: { provider: 'QINIU', status: ['SUCCEEDED'] } })).copyTasks.totalCount).toBeLessThanOrEqual(alice);

@@ -308,7 +308,7 @@ export type CopyTaskConnection = {
 /** One task in a connection. */
 export type CopyTaskEdge = {
   __typename?: 'CopyTaskEdge';
-  /** Pass as `after` to get the tasks after this one. */
+  /** Pass as `after` to get the tasks older than this one, as `before` for the newer ones. */
   cursor: Scalars['String']['output'];
   /** The task. */
   node: CopyTask;
@@ -340,9 +340,9 @@ export type CopyTaskPageInfo = {
   __typename?: 'CopyTaskPageInfo';
   /** The cursor of the last edge on this page. */
   endCursor?: Maybe<Scalars['String']['output']>;
-  /** Whether more tasks follow this page. */
+  /** Whether older tasks follow this page (going backward: true when it was asked with `before`). */
   hasNextPage: Scalars['Boolean']['output'];
-  /** Whether tasks come before this page: true when it was asked with `after` (the tasks up to that cursor come before it). */
+  /** Whether newer tasks come before this page (going forward: true when it was asked with `after`). */
   hasPreviousPage: Scalars['Boolean']['output'];
   /** The cursor of the first edge on this page. */
   startCursor?: Maybe<Scalars['String']['output']>;
@@ -605,7 +605,11 @@ export type Query = {
   __typename?: 'Query';
   /** One of your tasks by id; null when it does not exist or is not yours. */
   copyTask?: Maybe<CopyTask>;
-  /** Your tasks, newest first. */
+  /**
+   * Your tasks, newest first. Page forward with `first` and `after` (the default: the 20 newest), or
+   * backward with `last` and `before` (the page just newer than `before`, still newest first); the two
+   * directions cannot be mixed in one call.
+   */
   copyTasks: CopyTaskConnection;
   /** Any object by its global id (today: one of your tasks, by `CopyTask.id`); null when it does not exist or is not yours. */
   node?: Maybe<Node>;
@@ -619,8 +623,10 @@ export type QueryCopyTaskArgs = {
 
 export type QueryCopyTasksArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<CopyTaskFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1331,7 +1337,7 @@ export type PanImageCopyPartResolvers<ContextType = RequestContext, ParentType e
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   copyTask?: Resolver<Maybe<ResolversTypes['CopyTask']>, ParentType, ContextType, RequireFields<QueryCopyTaskArgs, 'id'>>;
-  copyTasks?: Resolver<ResolversTypes['CopyTaskConnection'], ParentType, ContextType, RequireFields<QueryCopyTasksArgs, 'first'>>;
+  copyTasks?: Resolver<ResolversTypes['CopyTaskConnection'], ParentType, ContextType, Partial<QueryCopyTasksArgs>>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
 };
 

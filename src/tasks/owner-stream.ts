@@ -11,6 +11,9 @@ import type { CopyTaskRecord } from './model.ts';
 import type { TaskPubSub } from './pubsub.ts';
 import type { TaskListFilter } from './store/sqlite.ts';
 
+/** The most tasks a stream remembers versions of (the oldest remembered is forgotten first). */
+const MAX_REMEMBERED = 10_000;
+
 function matches(task: CopyTaskRecord, filter: TaskListFilter): boolean {
   if (filter.provider && task.provider !== filter.provider) return false;
   if (filter.status && filter.status.length > 0 && !filter.status.includes(task.status)) return false;
@@ -50,7 +53,13 @@ export async function streamOwnerTasks(owner: string, filter: TaskListFilter, pu
         if (!now && !inFilter.has(task.id)) continue;
         if (now) inFilter.add(task.id);
         else inFilter.delete(task.id);
+        sent.delete(task.id);
         sent.set(task.id, task.version);
+        if (sent.size > MAX_REMEMBERED) {
+          const oldest = sent.keys().next().value as string;
+          sent.delete(oldest);
+          inFilter.delete(oldest);
+        }
         yield task;
       }
     } finally {

@@ -72,6 +72,10 @@ export class TaskService {
     return this.store.list(owner, filter, first, after);
   }
 
+  listBefore(owner: string, filter: TaskListFilter, last: number, before?: string): Promise<TaskPage> {
+    return this.store.listBefore(owner, filter, last, before);
+  }
+
   count(owner: string, filter: TaskListFilter): Promise<number> {
     return this.store.count(owner, filter);
   }

@@ -30,6 +30,11 @@ export interface TaskStore {
   getMany(ids: readonly string[]): Promise<CopyTaskRecord[]>;
   /** One owner's tasks, newest first. */
   list(owner: string, filter: TaskListFilter, first: number, after?: string | undefined): Promise<TaskPage>;
+  /**
+   * Backward paging: the `last` tasks just newer than the `before` cursor (or the `last` oldest ones
+   * without it), still newest first; `hasNextPage` here says whether more newer tasks exist.
+   */
+  listBefore(owner: string, filter: TaskListFilter, last: number, before?: string | undefined): Promise<TaskPage>;
   /** How many of one owner's tasks match the filter (`CopyTaskConnection.totalCount`). */
   count(owner: string, filter: TaskListFilter): Promise<number>;
   /** Every task not yet final, oldest first (for the watcher to resume). */
@@ -98,6 +103,7 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
     return stmt;
   };
 
+  const countStatements = new Map<string, Database.Statement<(string | number)[], { n: number }>>();
   const parse = (row: Row): CopyTaskRecord => JSON.parse(row.doc) as CopyTaskRecord;
   /** The WHERE clause of a list or count: owner first (the index), then the filter. */
   const ownerWhere = (owner: string, filter: TaskListFilter): { where: string[]; args: (string | number)[] } => {
@@ -143,10 +149,27 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
         hasNextPage: rows.length > first,
       };
     },
+    async listBefore(owner, filter, last, before) {
+      const { where, args } = ownerWhere(owner, filter);
+      if (before !== undefined) {
+        where.push('seq > ?');
+        args.push(decodeCursor(before) ?? 0);
+      }
+      const rows = listStatement(`SELECT seq, doc FROM tasks WHERE ${where.join(' AND ')} ORDER BY seq ASC LIMIT ?`).all(...args, last + 1);
+      return {
+        items: rows
+          .slice(0, last)
+          .reverse()
+          .map((row) => ({ cursor: encodeCursor(row.seq), task: parse(row) })),
+        hasNextPage: rows.length > last,
+      };
+    },
     async count(owner, filter) {
       const { where, args } = ownerWhere(owner, filter);
-      const row = db.prepare<(string | number)[], { n: number }>(`SELECT count(*) AS n FROM tasks WHERE ${where.join(' AND ')}`).get(...args);
-      return row?.n ?? 0;
+      const sql = `SELECT count(*) AS n FROM tasks WHERE ${where.join(' AND ')}`;
+      let stmt = countStatements.get(sql);
+      if (!stmt) countStatements.set(sql, (stmt = db.prepare<(string | number)[], { n: number }>(sql)));
+      return stmt.get(...args)?.n ?? 0;
     },
     async listActive() {
       return activeStmt.all().map(parse);
