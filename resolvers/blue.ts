@@ -57,6 +57,8 @@ export const Mutation: MutationResolvers = {
           );
           return { status: TaskStatus.SUCCEEDED, result };
         },
+        {},
+        { __typename: 'TodoCopyRequest', ...request, title: request.title ?? null },
       );
     }),
 };

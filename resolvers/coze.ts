@@ -35,6 +35,7 @@ export const Mutation: MutationResolvers = {
   copyCozeEntity: (_parent, { input }, ctx) =>
     runCopy(async () => {
       const request = parseInput(CopyCozeEntityInput, input);
+      const summary = { __typename: 'CozeCopyRequest', ...request, toWorkspaceId: request.toWorkspaceId ?? null } as const;
       const creds = requireCredentials(ctx.credentials, 'coze');
       const watch: CozeWatchState = { entityId: request.entityId, entityType: request.entityType, toWorkspaceId: request.toWorkspaceId ?? null };
       // Recorded before Coze is called (submitCopy): a crash in between is reported after the restart,
@@ -58,6 +59,7 @@ export const Mutation: MutationResolvers = {
           return { status: TaskStatus.RUNNING, upstreamTaskId: started.taskId, watch };
         },
         { ...watch },
+        summary,
       );
       watchTask(ctx, task);
       return task;

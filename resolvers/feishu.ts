@@ -55,14 +55,23 @@ export const Mutation: MutationResolvers = {
         Provider.FEISHU,
         () => ctx.services.feishu.copyNode(creds, request),
         (node) => {
-          // The copy answer is the full node: a reference to it later in this request needs no get_node.
-          ctx.loaders.feishuNode.prime(node.nodeToken, node);
+          // The copy answer is the full node: a reference to it later needs no get_node, and the parent's cached answers are dropped.
+          ctx.loaders.wikiNodeCopied(node);
           const result: WikiNodeModel & { __typename: 'WikiNode' } = { __typename: 'WikiNode', ...node };
           ctx.services.logger.info(
             { provider: 'FEISHU', principal: ctx.principal.id, asUser: Boolean(creds.userAccessToken), nodeToken: node.nodeToken },
             'wiki node copied',
           );
           return { status: TaskStatus.SUCCEEDED, result };
+        },
+        {},
+        {
+          __typename: 'WikiNodeCopyRequest',
+          spaceId: request.spaceId,
+          nodeToken: request.nodeToken,
+          targetParentToken: request.targetParentToken ?? null,
+          targetSpaceId: request.targetSpaceId ?? null,
+          title: request.title ?? null,
         },
       );
     }),

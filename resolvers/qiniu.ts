@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { StorageObjectRef } from '../datasources/qiniu.ts';
 import { CopyErrorCode, graphQLError, Provider, UpstreamFailure } from '../src/core/errors.ts';
 import { requireCredentials } from '../src/core/credentials.ts';
-import type { MutationResolvers, StorageObjectResolvers } from '../src/generated/resolvers-types.ts';
+import type { MutationResolvers, StorageClass, StorageObjectResolvers } from '../src/generated/resolvers-types.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
 import { parseInput, runCopy } from './results.ts';
 import { submitCopy } from './tasking.ts';
@@ -36,6 +36,9 @@ const CopyObjectInput = z
     message: 'the destination is the source itself',
   });
 
+/** Qiniu's `type` codes, in order (0 standard … 5 intelligent tiering); an unknown code is null. */
+const STORAGE_CLASSES: readonly StorageClass[] = ['STANDARD', 'INFREQUENT_ACCESS', 'ARCHIVE', 'DEEP_ARCHIVE', 'ARCHIVE_DIRECT_READ', 'INTELLIGENT_TIERING'];
+
 export const Mutation: MutationResolvers = {
   copyObject: (_parent, { input }, ctx) =>
     runCopy(async () => {
@@ -50,6 +53,8 @@ export const Mutation: MutationResolvers = {
           ctx.services.logger.info({ provider: 'QINIU', principal: ctx.principal.id, reqId }, 'object copied');
           return { status: TaskStatus.SUCCEEDED, result };
         },
+        {},
+        { __typename: 'ObjectCopyRequest', source, destination, overwrite },
       );
     }),
 };
@@ -75,4 +80,5 @@ export const StorageObject: StorageObjectResolvers = {
   mimeType: async (obj, _args, ctx) => (await ctx.loaders.qiniuStat.load(obj)).mimeType,
   putTime: async (obj, _args, ctx) => new Date((await ctx.loaders.qiniuStat.load(obj)).putTimeMs).toISOString(),
   storageType: async (obj, _args, ctx) => (await ctx.loaders.qiniuStat.load(obj)).type,
+  storageClass: async (obj, _args, ctx) => STORAGE_CLASSES[(await ctx.loaders.qiniuStat.load(obj)).type] ?? null,
 };

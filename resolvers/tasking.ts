@@ -7,19 +7,21 @@ import type { RequestContext } from '../src/context.ts';
 import { credentialKey } from '../src/core/credentials.ts';
 import { CopyErrorCode, graphQLError, isUpstreamFailure, type Provider, UpstreamFailure } from '../src/core/errors.ts';
 import { type CopyTaskRecord, submittingMarker, type TaskChange, type TaskErrorRecord, TaskStatus } from '../src/tasks/model.ts';
+import type { CopyRequestRecord } from '../src/tasks/request-summary.ts';
 
 /** Whether this request brought its own credentials for the provider. */
 function usesRequestCredentials(ctx: RequestContext, provider: Provider): boolean {
   return ctx.requestCredentials[credentialKey(provider)] !== undefined;
 }
 
-/** Records a new task owned by the caller; resolves once it is stored. */
-export function recordTask(ctx: RequestContext, provider: Provider, change: TaskChange): Promise<CopyTaskRecord> {
+/** Records a new task owned by the caller, with what it was asked to do; resolves once it is stored. */
+export function recordTask(ctx: RequestContext, provider: Provider, change: TaskChange, request?: CopyRequestRecord): Promise<CopyTaskRecord> {
   return ctx.services.tasks.create({
     owner: ctx.principal.id,
     provider,
     credentialSource: usesRequestCredentials(ctx, provider) ? 'request' : 'config',
     change,
+    request,
   });
 }
 
@@ -36,8 +38,9 @@ export async function submitCopy<T>(
   call: () => Promise<T>,
   settle: (answer: T) => TaskChange,
   watchFields: Readonly<Record<string, unknown>> = {},
+  request?: CopyRequestRecord,
 ): Promise<CopyTaskRecord> {
-  const task = await recordTask(ctx, provider, { status: TaskStatus.RUNNING, watch: { ...watchFields, ...submittingMarker() } });
+  const task = await recordTask(ctx, provider, { status: TaskStatus.RUNNING, watch: { ...watchFields, ...submittingMarker() } }, request);
   let answer: T;
   try {
     answer = await call();

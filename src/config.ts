@@ -69,6 +69,10 @@ const EnvSchema = z.object({
     .preprocess((v) => (v === 'feishu' ? 'https://open.feishu.cn' : v === 'lark' ? 'https://open.larksuite.com' : v), url)
     .default('https://open.feishu.cn'),
   FEISHU_RATE_LIMIT_PER_MINUTE: int(1, 100_000).default(100),
+  /** How long a `get_node` answer is reused across requests (per credential scope); 0 turns the cache off. */
+  FEISHU_NODE_CACHE_TTL_MS: int(0, 3_600_000).default(30_000),
+  /** The most wiki nodes the cache keeps, all credential scopes together. */
+  FEISHU_NODE_CACHE_MAX_ENTRIES: int(0, 1_000_000).default(10_000),
   PAN123_CLIENT_ID: secret.optional(),
   PAN123_CLIENT_SECRET: secret.optional(),
   PAN123_BASE_URL: url.default('https://open-api.123pan.com'),
@@ -108,6 +112,8 @@ export interface Config {
   readonly poll: { readonly initialIntervalMs: number; readonly maxIntervalMs: number; readonly maxTaskAgeMs: number };
   readonly qiniuSignature: 'Qiniu' | 'QBox';
   readonly feishuRateLimitPerMinute: number;
+  /** The cross-request `get_node` cache (src/wiki-node-cache.ts): `ttlMs` 0 turns it off. */
+  readonly feishuNodeCache: { readonly ttlMs: number; readonly maxEntries: number };
   /** Most task polls a second per provider, over all its tasks. */
   readonly pollsPerSecond: { readonly coze: number; readonly pan123: number };
   readonly urls: UpstreamUrls;
@@ -124,6 +130,9 @@ export class ConfigError extends Error {
 
 /** Sandbox (hosted and embedded) calls the endpoint cross-origin. */
 export const SANDBOX_ORIGINS = ['https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com', 'https://explorer.embed.apollographql.com'];
+
+/** Frontend dev servers on this machine, any port (`http://localhost:3000`, Vite's 5173, …): allowed outside production. */
+export const DEV_ORIGINS = ['http://localhost:*', 'http://127.0.0.1:*'];
 
 function pairs(env: Env): { problems: string[]; credentials: UpstreamCredentials } {
   const problems: string[] = [];
@@ -176,11 +185,12 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>> 
     demo,
     dbPath: env.COPYGRAPH_DB_PATH ?? `${env.COPYGRAPH_DATA_DIR}/tasks.sqlite`,
     introspection: env.COPYGRAPH_INTROSPECTION ?? !production,
-    corsOrigins: env.COPYGRAPH_CORS_ORIGINS ?? (production ? [] : SANDBOX_ORIGINS),
+    corsOrigins: env.COPYGRAPH_CORS_ORIGINS ?? (production ? [] : [...SANDBOX_ORIGINS, ...DEV_ORIGINS]),
     upstreamTimeoutMs: env.COPYGRAPH_UPSTREAM_TIMEOUT_MS,
     poll: { initialIntervalMs: env.COPYGRAPH_POLL_INITIAL_MS, maxIntervalMs: env.COPYGRAPH_POLL_MAX_MS, maxTaskAgeMs: env.COPYGRAPH_TASK_MAX_AGE_S * 1000 },
     qiniuSignature: env.QINIU_SIGNATURE,
     feishuRateLimitPerMinute: env.FEISHU_RATE_LIMIT_PER_MINUTE,
+    feishuNodeCache: { ttlMs: env.FEISHU_NODE_CACHE_TTL_MS, maxEntries: env.FEISHU_NODE_CACHE_MAX_ENTRIES },
     pollsPerSecond: { coze: env.COZE_POLLS_PER_SECOND, pan123: env.PAN123_POLLS_PER_SECOND },
     urls: { qiniuRs: env.QINIU_RS_URL, coze: env.COZE_BASE_URL, feishu: env.FEISHU_BASE_URL, pan123: env.PAN123_BASE_URL, blue: env.BLUE_ENDPOINT },
     credentials,

@@ -3,6 +3,7 @@
  * keeps it, the watcher advances it, the subscription streams it. It never holds a credential.
  */
 import { CopyErrorCode, type Provider } from '../core/errors.ts';
+import type { CopyRequestRecord } from './request-summary.ts';
 
 export const TaskStatus = {
   QUEUED: 'QUEUED',
@@ -67,9 +68,14 @@ export interface CopyTaskRecord {
   readonly watch: unknown;
   /** Incremented on every change; subscribers use it to drop stale or repeated states. */
   readonly version: number;
+  /**
+   * What the copy was asked to do (source and destination), set at creation; never a credential.
+   * Absent on tasks recorded before it was kept.
+   */
+  readonly request?: CopyRequestRecord | null | undefined;
 }
 
-export type TaskChange = Partial<Omit<CopyTaskRecord, 'id' | 'owner' | 'provider' | 'createdAt' | 'version'>>;
+export type TaskChange = Partial<Omit<CopyTaskRecord, 'id' | 'owner' | 'provider' | 'createdAt' | 'version' | 'request'>>;
 
 /** Applies a change, stamping `updatedAt`, `version` and (on a final status) `finishedAt`. */
 export function applyChange(task: CopyTaskRecord, change: TaskChange, now: Date = new Date()): CopyTaskRecord {

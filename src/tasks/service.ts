@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Provider } from '../core/errors.ts';
 import { applyChange, type CopyTaskRecord, type CredentialSource, type TaskChange, TaskStatus } from './model.ts';
 import type { TaskPubSub } from './pubsub.ts';
+import type { CopyRequestRecord } from './request-summary.ts';
 import type { TaskListFilter, TaskPage, TaskStore } from './store/sqlite.ts';
 
 export interface NewTask {
@@ -13,6 +14,8 @@ export interface NewTask {
   readonly provider: Provider;
   readonly credentialSource: CredentialSource;
   readonly change: TaskChange;
+  /** What the copy was asked to do (`CopyTask.request`); never a credential. */
+  readonly request?: CopyRequestRecord | undefined;
 }
 
 export class TaskService {
@@ -40,9 +43,12 @@ export class TaskService {
       credentialSource: input.credentialSource,
       watch: null,
       version: 0,
+      request: input.request ?? null,
     };
     const task = applyChange(base, input.change);
     await this.store.insert(task);
+    // Published too, so that "my tasks" subscribers (`copyTasksUpdated`) see a new task at once.
+    await this.pubsub.publish(task);
     return task;
   }
 
@@ -64,5 +70,13 @@ export class TaskService {
 
   list(owner: string, filter: TaskListFilter, first: number, after?: string): Promise<TaskPage> {
     return this.store.list(owner, filter, first, after);
+  }
+
+  listBefore(owner: string, filter: TaskListFilter, last: number, before?: string): Promise<TaskPage> {
+    return this.store.listBefore(owner, filter, last, before);
+  }
+
+  count(owner: string, filter: TaskListFilter): Promise<number> {
+    return this.store.count(owner, filter);
   }
 }

@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import type { RequestContext } from '../context.ts';
 import { createCallbackPlugin } from './callback.ts';
 import { answerStatus, graphqlBody, MAX_BATCH_OPERATIONS, tooLargeBatch } from './graphql-over-http.ts';
+import { createExplorerRoute } from './explorer.ts';
 import { BodyTooLarge, corsHeaders, GRAPHQL_PATH, headerRecord, readBody, SSE_PATH, type ServeOptions, sendPlain, sendTooLarge } from './request.ts';
 import { createSseRoute } from './sse.ts';
 import { createWsTransport } from './ws.ts';
@@ -59,6 +60,7 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
   const httpServer = createServer();
   const ws = createWsTransport(options, httpServer);
   const handleSse = createSseRoute(options, maxBodyBytes);
+  const handleExplorer = createExplorerRoute(options);
 
   const plugins: ApolloServerPlugin<RequestContext>[] = [
     ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: DRAIN_GRACE_MS }),
@@ -113,6 +115,7 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
     const path = q < 0 ? url : url.slice(0, q);
     if (path === '/healthz') return sendPlain(res, 200, 'ok');
     if (path === '/readyz') return (await options.ready()) ? sendPlain(res, 200, 'ready') : sendPlain(res, 503, 'not ready');
+    if (handleExplorer(req, res, path)) return;
     if (path !== GRAPHQL_PATH && path !== '/' && path !== SSE_PATH) return sendPlain(res, 404, 'Not found');
     if (path === '/') {
       res.writeHead(302, { location: GRAPHQL_PATH });

@@ -16,7 +16,7 @@ export interface ServeOptions {
   readonly port: number;
   readonly production: boolean;
   readonly introspection: boolean;
-  /** Allowed cross-origin callers; '*' allows any. */
+  /** Allowed cross-origin callers; '*' allows any; `http://localhost:*` allows that host on any port. */
   readonly corsOrigins: readonly string[];
   /** Builds a request's context; throws a GraphQLError (UNAUTHENTICATED) to refuse it. */
   readonly context: (headers: RequestHeaders) => Promise<RequestContext>;
@@ -73,10 +73,25 @@ export function headerRecord(req: IncomingMessage): Record<string, string | unde
   return out;
 }
 
+/**
+ * Whether an origin is on the list: exactly, or through an entry ending in `:*` (any port of that
+ * scheme and host, as frontend dev servers pick: `http://localhost:*` allows `http://localhost:3000`).
+ */
+export function originAllowed(origins: readonly string[], origin: string): boolean {
+  for (const entry of origins) {
+    if (entry === '*' || entry === origin) return true;
+    if (entry.endsWith(':*')) {
+      const base = entry.slice(0, -1);
+      if (origin.startsWith(base) && /^\d{1,5}$/.test(origin.slice(base.length))) return true;
+    }
+  }
+  return false;
+}
+
 export function corsHeaders(options: ServeOptions, req: IncomingMessage, res: ServerResponse): boolean {
   const origin = req.headers.origin;
   if (!origin) return true;
-  const allowed = options.corsOrigins.includes('*') || options.corsOrigins.includes(origin) || origin === `http://${req.headers.host}`;
+  const allowed = originAllowed(options.corsOrigins, origin) || origin === `http://${req.headers.host}`;
   if (!allowed) return false;
   res.setHeader('access-control-allow-origin', origin);
   res.setHeader('vary', 'Origin');

@@ -30,6 +30,13 @@ export interface TaskStore {
   getMany(ids: readonly string[]): Promise<CopyTaskRecord[]>;
   /** One owner's tasks, newest first. */
   list(owner: string, filter: TaskListFilter, first: number, after?: string | undefined): Promise<TaskPage>;
+  /**
+   * Backward paging: the `last` tasks just newer than the `before` cursor (or the `last` oldest ones
+   * without it), still newest first; `hasNextPage` here says whether more newer tasks exist.
+   */
+  listBefore(owner: string, filter: TaskListFilter, last: number, before?: string | undefined): Promise<TaskPage>;
+  /** How many of one owner's tasks match the filter (`CopyTaskConnection.totalCount`). */
+  count(owner: string, filter: TaskListFilter): Promise<number>;
   /** Every task not yet final, oldest first (for the watcher to resume). */
   listActive(): Promise<CopyTaskRecord[]>;
   /** Whether the store answers (for /readyz). */
@@ -96,7 +103,22 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
     return stmt;
   };
 
+  const countStatements = new Map<string, Database.Statement<(string | number)[], { n: number }>>();
   const parse = (row: Row): CopyTaskRecord => JSON.parse(row.doc) as CopyTaskRecord;
+  /** The WHERE clause of a list or count: owner first (the index), then the filter. */
+  const ownerWhere = (owner: string, filter: TaskListFilter): { where: string[]; args: (string | number)[] } => {
+    const where = ['owner = ?'];
+    const args: (string | number)[] = [owner];
+    if (filter.provider) {
+      where.push('provider = ?');
+      args.push(filter.provider);
+    }
+    if (filter.status && filter.status.length > 0) {
+      where.push(`status IN (${filter.status.map(() => '?').join(',')})`);
+      args.push(...filter.status);
+    }
+    return { where, args };
+  };
 
   return {
     engine: 'sqlite',
@@ -116,16 +138,7 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
       return getManyStmt.all(JSON.stringify(ids)).map(parse);
     },
     async list(owner, filter, first, after) {
-      const where = ['owner = ?'];
-      const args: (string | number)[] = [owner];
-      if (filter.provider) {
-        where.push('provider = ?');
-        args.push(filter.provider);
-      }
-      if (filter.status && filter.status.length > 0) {
-        where.push(`status IN (${filter.status.map(() => '?').join(',')})`);
-        args.push(...filter.status);
-      }
+      const { where, args } = ownerWhere(owner, filter);
       if (after !== undefined) {
         where.push('seq < ?');
         args.push(decodeCursor(after) ?? 0);
@@ -135,6 +148,28 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
         items: rows.slice(0, first).map((row) => ({ cursor: encodeCursor(row.seq), task: parse(row) })),
         hasNextPage: rows.length > first,
       };
+    },
+    async listBefore(owner, filter, last, before) {
+      const { where, args } = ownerWhere(owner, filter);
+      if (before !== undefined) {
+        where.push('seq > ?');
+        args.push(decodeCursor(before) ?? 0);
+      }
+      const rows = listStatement(`SELECT seq, doc FROM tasks WHERE ${where.join(' AND ')} ORDER BY seq ASC LIMIT ?`).all(...args, last + 1);
+      return {
+        items: rows
+          .slice(0, last)
+          .reverse()
+          .map((row) => ({ cursor: encodeCursor(row.seq), task: parse(row) })),
+        hasNextPage: rows.length > last,
+      };
+    },
+    async count(owner, filter) {
+      const { where, args } = ownerWhere(owner, filter);
+      const sql = `SELECT count(*) AS n FROM tasks WHERE ${where.join(' AND ')}`;
+      let stmt = countStatements.get(sql);
+      if (!stmt) countStatements.set(sql, (stmt = db.prepare<(string | number)[], { n: number }>(sql)));
+      return stmt.get(...args)?.n ?? 0;
     },
     async listActive() {
       return activeStmt.all().map(parse);
