@@ -67,6 +67,8 @@ export interface CopyTaskRecord {
   readonly watch: unknown;
   /** Incremented on every change; subscribers use it to drop stale or repeated states. */
   readonly version: number;
+  /** W3C `traceparent` of the request that created the task (watcher polls link to it); not a secret. */
+  readonly traceparent?: string | undefined;
 }
 
 export type TaskChange = Partial<Omit<CopyTaskRecord, 'id' | 'owner' | 'provider' | 'createdAt' | 'version'>>;

@@ -4,6 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Provider } from '../core/errors.ts';
+import { countTaskChanged, countTaskCreated } from '../core/metrics.ts';
+import { currentTraceparent } from '../core/tracing.ts';
 import { applyChange, type CopyTaskRecord, type CredentialSource, type TaskChange, TaskStatus } from './model.ts';
 import type { TaskPubSub } from './pubsub.ts';
 import type { TaskListFilter, TaskPage, TaskStore } from './store/sqlite.ts';
@@ -24,6 +26,7 @@ export class TaskService {
   /** Records a new task; resolves only once it is stored. */
   async create(input: NewTask): Promise<CopyTaskRecord> {
     const now = new Date().toISOString();
+    const traceparent = currentTraceparent();
     const base: CopyTaskRecord = {
       id: randomUUID(),
       owner: input.owner,
@@ -40,9 +43,11 @@ export class TaskService {
       credentialSource: input.credentialSource,
       watch: null,
       version: 0,
+      ...(traceparent ? { traceparent } : {}),
     };
     const task = applyChange(base, input.change);
     await this.store.insert(task);
+    countTaskCreated(task);
     return task;
   }
 
@@ -52,6 +57,7 @@ export class TaskService {
     if (!(await this.store.update(next))) {
       return (await this.store.get(task.id)) ?? next;
     }
+    countTaskChanged(task, next);
     await this.pubsub.publish(next);
     return next;
   }

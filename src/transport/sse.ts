@@ -7,6 +7,7 @@ import { createHandler as createSseHandler } from 'graphql-sse';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestContext } from '../context.ts';
 import { isGraphQLError } from '../core/errors.ts';
+import { subscriptionOpened } from '../core/metrics.ts';
 import { BodyTooLarge, headerRecord, readBody, type ServeOptions, sendTooLarge } from './request.ts';
 
 export type SseRoute = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -57,9 +58,14 @@ export function createSseRoute(options: ServeOptions, maxBodyBytes: number): Sse
     if (!body || typeof body === 'string') return void res.end(body);
     // A client that goes away ends the operation (and its task listener) at once.
     res.once('close', () => void body.return(undefined));
-    for await (const event of body) {
-      if (!res.writable) break;
-      await new Promise<void>((resolve) => res.write(event, () => resolve()));
+    const closed = subscriptionOpened('sse');
+    try {
+      for await (const event of body) {
+        if (!res.writable) break;
+        await new Promise<void>((resolve) => res.write(event, () => resolve()));
+      }
+    } finally {
+      closed();
     }
     res.end();
   };

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { WebSocketServer } from 'ws';
 import type { RequestContext } from '../context.ts';
 import { isGraphQLError } from '../core/errors.ts';
+import { subscriptionOpened } from '../core/metrics.ts';
 import { GRAPHQL_PATH, headerRecord, type RequestHeaders, type ServeOptions } from './request.ts';
 
 /**
@@ -42,6 +43,7 @@ export function createWsTransport(options: ServeOptions, httpServer: Server): Ws
   const wss = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
   const socketHeaders = new WeakMap<WsContext, RequestHeaders>();
   const wsContexts = new WeakMap<WsContext, Map<string, RequestContext>>();
+  const openStreams = new WeakMap<WsContext, Map<string, () => void>>();
   const wsServer = useServer<Record<string, unknown>>(
     {
       schema: options.schema,
@@ -67,8 +69,15 @@ export function createWsTransport(options: ServeOptions, httpServer: Server): Ws
         return undefined;
       },
       context: (ctx, id) => wsContexts.get(ctx)?.get(id) as RequestContext,
+      onOperation: (ctx, id, _payload, _args, result) => {
+        // A streaming result is a subscription: counted open until graphql-ws completes it (it always does).
+        if (Symbol.asyncIterator in result)
+          openStreams.get(ctx)?.set(id, subscriptionOpened('ws')) ?? openStreams.set(ctx, new Map([[id, subscriptionOpened('ws')]]));
+      },
       onComplete: (ctx, id) => {
         wsContexts.get(ctx)?.delete(id);
+        openStreams.get(ctx)?.get(id)?.();
+        openStreams.get(ctx)?.delete(id);
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => options.formatError(e.toJSON(), e)),
       onNext: (_ctx, _id, _payload, _args, result) => {
