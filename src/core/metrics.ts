@@ -220,11 +220,23 @@ export const oldestActiveAge = new Gauge({
   help: 'Age of the oldest task not yet final in the task store, by provider (0 when there is none).',
   labelNames: ['provider'] as const,
   registers: [registry],
+  async collect() {
+    await collectActive();
+  },
 });
 
 const PROVIDERS = ['COZE', 'FEISHU', 'QINIU', 'PAN123', 'BLUE'];
 
-async function collectActive(): Promise<void> {
+/** One store read per scrape, shared by both gauges (the registry collects them concurrently). */
+let collecting: Promise<void> | undefined;
+function collectActive(): Promise<void> {
+  collecting ??= readActive().finally(() => {
+    collecting = undefined;
+  });
+  return collecting;
+}
+
+async function readActive(): Promise<void> {
   tasksActive.reset();
   oldestActiveAge.reset();
   if (!activeSource) return;

@@ -1,7 +1,7 @@
 /**
  * A small, strict parser of the Prometheus text exposition format (version 0.0.4): `# HELP`,
  * `# TYPE`, samples `name{label="value",…} value [timestamp]` with escaped label values (`\\`, `\"`,
- * `\n`), and the special values `+Inf`, `-Inf`, `NaN`. A line it cannot read throws: a scrape that
+ * `\n`), and the special values `+Inf`, `-Inf`, `NaN` (any case, as Go's ParseFloat). A line it cannot read throws: a scrape that
  * Prometheus would reject fails the test.
  */
 export interface Sample {
@@ -22,9 +22,10 @@ const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*/;
 const SUFFIXES = ['_bucket', '_sum', '_count', '_total', '_created'];
 
 function parseValue(raw: string, line: string): number {
-  if (raw === '+Inf') return Number.POSITIVE_INFINITY;
-  if (raw === '-Inf') return Number.NEGATIVE_INFINITY;
-  if (raw === 'NaN') return Number.NaN;
+  // Prometheus reads values with Go's strconv.ParseFloat: NaN and Inf in any case (prom-client prints `Nan`).
+  if (/^\+?inf(inity)?$/i.test(raw)) return Number.POSITIVE_INFINITY;
+  if (/^-inf(inity)?$/i.test(raw)) return Number.NEGATIVE_INFINITY;
+  if (/^nan$/i.test(raw)) return Number.NaN;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw)) throw new Error(`bad sample value ${JSON.stringify(raw)} in: ${line}`);
   return Number(raw);
 }
@@ -93,7 +94,9 @@ export function parsePrometheusText(text: string): Map<string, Family> {
     const parts = rest.trim().split(/\s+/);
     if (parts.length < 1 || parts.length > 2 || parts[0] === '') throw new Error(`expected value [timestamp] in: ${line}`);
     const value = parseValue(parts[0] as string, line);
-    const base = families.has(name) ? name : (SUFFIXES.map((s) => (name.endsWith(s) ? name.slice(0, -s.length) : '')).find((b) => b && families.has(b)) ?? name);
+    const base = families.has(name)
+      ? name
+      : (SUFFIXES.map((s) => (name.endsWith(s) ? name.slice(0, -s.length) : '')).find((b) => b && families.has(b)) ?? name);
     family(base).samples.push({ name, labels, value });
   }
   return families;
