@@ -59,6 +59,11 @@ export function startTracing(config: TracingConfig | undefined): Tracing {
   };
 }
 
+/** Exports every span ended so far (tests, shutdown). */
+export async function flushTracing(): Promise<void> {
+  await processor?.forceFlush();
+}
+
 // ---- context ----------------------------------------------------------------------------------
 
 const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-([\da-f]{16})-([\da-f]{2})$/;
