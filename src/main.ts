@@ -6,7 +6,7 @@ import { startApp } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { demoBanner, startDemo } from './demo.ts';
 import { createLogger } from './core/logger.ts';
-import { startTracing } from './core/tracing.ts';
+import { shutdownTracing } from './core/tracing.ts';
 
 let config: Config;
 try {
@@ -38,7 +38,7 @@ async function shutdown(signal: string): Promise<void> {
   force.unref();
   await app.stop();
   await demo?.emulators.close();
-  await startTracing(undefined).shutdown();
+  await shutdownTracing();
   logger.info('stopped');
   process.exit(0);
 }

@@ -3,11 +3,14 @@
  * parser of the text format, and the values are checked against what the emulators and the watcher
  * counted themselves. `/metrics` is on its own port (COPYGRAPH_METRICS_PORT) and not on the API's.
  */
+import { createClient as createSseClient } from 'graphql-sse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COZE_DEMO, COZE_ROUTES } from '../emulators/coze.ts';
+import { Provider } from '../src/core/errors.ts';
 import { BoundedLabel, endpointOf } from '../src/core/metrics.ts';
+import { TaskStatus } from '../src/tasks/model.ts';
 import { type Family, parsePrometheusText, sampleSum, scrape } from './helpers/prom.ts';
-import { collect, eventually, type Stack, startStack } from './helpers/stack.ts';
+import { ALICE, collect, eventually, type Stack, startStack } from './helpers/stack.ts';
 
 const QINIU_COPY = `mutation Copy($input: CopyObjectInput!) {
   copyObject(input: $input) { __typename ... on CopyTask { id status } ... on CopyError { code } }
@@ -133,6 +136,34 @@ describe('GET /metrics', () => {
       v(after, 'copygraph_graphql_operations_total', { outcome: 'UNAUTHENTICATED' }) -
         v(before, 'copygraph_graphql_operations_total', { outcome: 'UNAUTHENTICATED' }),
     ).toBe(1);
+  });
+});
+
+describe('the subscriptions gauge', () => {
+  it('counts a graphql-sse subscription while it is open', async () => {
+    let task = await stack.app.services.tasks.create({
+      owner: 'alice',
+      provider: Provider.COZE,
+      credentialSource: 'config',
+      change: { status: TaskStatus.RUNNING },
+    });
+    const client = createSseClient({ url: `${stack.app.url}/stream`, headers: { authorization: `Bearer ${ALICE}` }, retryAttempts: 0 });
+    const seen: string[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      client.subscribe<{ copyTaskUpdated: { status: string } }>(
+        { query: WATCH, variables: { id: task.id } },
+        { next: (e) => void seen.push(e.data?.copyTaskUpdated.status ?? 'error'), error: reject, complete: resolve },
+      );
+    });
+    await eventually(() => (seen.length > 0 ? true : undefined));
+    expect(v((await scrape(stack.app.metricsUrl)).families, 'copygraph_subscriptions_active', { transport: 'sse' })).toBe(1);
+    task = await stack.app.services.tasks.change(task, { status: TaskStatus.SUCCEEDED });
+    await done;
+    expect(seen).toEqual(['RUNNING', 'SUCCEEDED']);
+    await eventually(async () =>
+      v((await scrape(stack.app.metricsUrl)).families, 'copygraph_subscriptions_active', { transport: 'sse' }) === 0 ? true : undefined,
+    );
+    client.dispose();
   });
 });
 

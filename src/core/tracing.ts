@@ -59,6 +59,11 @@ export function startTracing(config: TracingConfig | undefined): Tracing {
   };
 }
 
+/** Flushes and unregisters the SDK, if it runs (process exit). */
+export async function shutdownTracing(): Promise<void> {
+  await startTracing(undefined).shutdown();
+}
+
 /** Exports every span ended so far (tests, shutdown). */
 export async function flushTracing(): Promise<void> {
   await processor?.forceFlush();

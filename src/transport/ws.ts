@@ -71,8 +71,10 @@ export function createWsTransport(options: ServeOptions, httpServer: Server): Ws
       context: (ctx, id) => wsContexts.get(ctx)?.get(id) as RequestContext,
       onOperation: (ctx, id, _payload, _args, result) => {
         // A streaming result is a subscription: counted open until graphql-ws completes it (it always does).
-        if (Symbol.asyncIterator in result)
-          openStreams.get(ctx)?.set(id, subscriptionOpened('ws')) ?? openStreams.set(ctx, new Map([[id, subscriptionOpened('ws')]]));
+        if (!(Symbol.asyncIterator in result)) return;
+        let open = openStreams.get(ctx);
+        if (!open) openStreams.set(ctx, (open = new Map()));
+        open.set(id, subscriptionOpened('ws'));
       },
       onComplete: (ctx, id) => {
         wsContexts.get(ctx)?.delete(id);
