@@ -6,6 +6,7 @@
 import { createClient as createSseClient } from 'graphql-sse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COZE_DEMO, COZE_ROUTES } from '../emulators/coze.ts';
+import { FEISHU_DEMO, FEISHU_ROUTES } from '../emulators/feishu.ts';
 import { Provider } from '../src/core/errors.ts';
 import { BoundedLabel, endpointOf } from '../src/core/metrics.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
@@ -136,6 +137,32 @@ describe('GET /metrics', () => {
       v(after, 'copygraph_graphql_operations_total', { outcome: 'UNAUTHENTICATED' }) -
         v(before, 'copygraph_graphql_operations_total', { outcome: 'UNAUTHENTICATED' }),
     ).toBe(1);
+  });
+});
+
+describe('retries and the rate limiter', () => {
+  it('counts a Feishu token refresh as a retry, and every Feishu call’s wait in the limiter', async () => {
+    const feishu = stack.emulators.feishu;
+    const input = { spaceId: FEISHU_DEMO.spaceId, nodeToken: FEISHU_DEMO.nodes.onboarding, targetParentToken: FEISHU_DEMO.nodes.templates };
+    const COPY = 'mutation Wiki($input: CopyWikiNodeInput!) { copyWikiNode(input: $input) { __typename ... on CopyTask { status } } }';
+    expect((await stack.data(COPY, { input })).copyWikiNode.status).toBe('SUCCEEDED'); // caches a token
+    const { families: before } = await scrape(stack.app.metricsUrl);
+    const copiesBefore = feishu.callLog(FEISHU_ROUTES.copy).length;
+    expect(feishu.revokeAppTokens(FEISHU_DEMO.appId)).toBeGreaterThan(0);
+    expect((await stack.data(COPY, { input })).copyWikiNode.status).toBe('SUCCEEDED');
+    const { families: after } = await scrape(stack.app.metricsUrl);
+    const delta = (name: string, labels: Record<string, string>) => v(after, name, labels) - v(before, name, labels);
+    const statuses = feishu
+      .callLog(FEISHU_ROUTES.copy)
+      .slice(copiesBefore)
+      .map((e) => e.status);
+    expect(statuses).toEqual([400, 200]);
+    expect(delta('copygraph_upstream_retries_total', { provider: 'FEISHU', reason: 'token_refresh' })).toBe(1);
+    const endpoint = '/open-apis/wiki/v2/spaces/:id/nodes/:id/copy';
+    expect(delta('copygraph_upstream_requests_total', { provider: 'FEISHU', endpoint, outcome: '400' })).toBe(1);
+    expect(delta('copygraph_upstream_requests_total', { provider: 'FEISHU', endpoint, outcome: '200' })).toBe(1);
+    // Both copy calls took a slot of the limiter (the token fetch is not limited).
+    expect(delta('copygraph_rate_limiter_wait_seconds_count', { limiter: 'feishu' })).toBe(2);
   });
 });
 
