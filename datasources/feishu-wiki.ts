@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { FeishuCredentials } from '../src/core/credentials.ts';
 import { CopyErrorCode, Provider, UpstreamFailure } from '../src/core/errors.ts';
+import { countUpstreamRetry } from '../src/core/metrics.ts';
 import { type LimiterClock, RateLimiter, RateLimitWaitExceeded, systemClock } from '../src/core/rate-limiter.ts';
 import { type FeishuAppKeys, FeishuTokenManager } from './feishu-auth.ts';
 import { answerFailure, internal, parseJson, type Refusal, refused, sendUpstream, type UpstreamResponse } from './http.ts';
@@ -273,7 +274,7 @@ export class FeishuWikiClient {
     this.#options = options;
     const clock = options.clock ?? systemClock;
     this.auth = new FeishuTokenManager({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs, now: () => clock.now() });
-    this.limiter = new RateLimiter({ limit: options.rateLimitPerMinute, windowMs: 60_000, clock });
+    this.limiter = new RateLimiter({ limit: options.rateLimitPerMinute, windowMs: 60_000, clock, name: 'feishu' });
   }
 
   /** The limiter key of an API for these credentials (tests read its stats). */
@@ -348,6 +349,7 @@ export class FeishuWikiClient {
       const refreshable = code !== undefined && (TOKEN_INVALID.has(code) || (code === NEED_A_TOKEN && token.fromCache));
       if (identity.kind === 'app' && refreshable && attempt === 0) {
         this.auth.invalidate(identity.keys, token.token);
+        countUpstreamRetry('FEISHU', 'token_refresh');
         continue;
       }
       const logId = res.headers.get('x-tt-logid') ?? (envelope.success ? envelope.data.error?.log_id : undefined);

@@ -5,6 +5,8 @@
  */
 import { Agent, request } from 'undici';
 import { CopyErrorCode, type Provider, UpstreamFailure } from '../src/core/errors.ts';
+import { observeUpstream } from '../src/core/metrics.ts';
+import { traceUpstream } from '../src/core/tracing.ts';
 
 export interface UpstreamRequest {
   readonly provider: Provider;
@@ -56,7 +58,12 @@ function causeCode(err: unknown): string | undefined {
   return undefined;
 }
 
-export async function sendUpstream(req: UpstreamRequest): Promise<UpstreamResponse> {
+/** One upstream call, measured (metrics) and traced: the wrapper around `send` below. */
+export function sendUpstream(req: UpstreamRequest): Promise<UpstreamResponse> {
+  return traceUpstream(req, () => observeUpstream(req, () => send(req)));
+}
+
+async function send(req: UpstreamRequest): Promise<UpstreamResponse> {
   try {
     const res = await request(req.url, {
       method: req.method,

@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Pan123Credentials } from '../src/core/credentials.ts';
 import { CopyErrorCode, Provider, UpstreamFailure } from '../src/core/errors.ts';
+import { countUpstreamRetry } from '../src/core/metrics.ts';
 import { answerFailure, parseJson, type Refusal, refused, sendUpstream } from './http.ts';
 
 /** Upstream limits of the copy task [C3 P2]. */
@@ -288,6 +289,7 @@ export class Pan123Client {
       const fetchedAt = Date.now();
       const res = await this.#send('POST', '/api/v1/access_token', body, true, undefined);
       if (res.body?.code === CODE_THROTTLED && attempt < 3) {
+        countUpstreamRetry('PAN123', 'throttled');
         await sleep(this.options.tokenThrottleWaitMs ?? 1100);
         continue;
       }

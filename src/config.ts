@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { UpstreamCredentials } from './core/credentials.ts';
+import type { TracingConfig } from './core/tracing.ts';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -54,6 +55,20 @@ const EnvSchema = z.object({
   COPYGRAPH_POLL_INITIAL_MS: int(10, 600_000).default(1_000),
   COPYGRAPH_POLL_MAX_MS: int(10, 3_600_000).default(30_000),
   COPYGRAPH_TASK_MAX_AGE_S: int(1, 30 * 86_400).default(86_400),
+  /** Serve `/metrics` on this port instead of the API's (so it need not face the internet). */
+  COPYGRAPH_METRICS_PORT: int(0, 65535).optional(),
+  /** Final tasks older than this many days are deleted. */
+  COPYGRAPH_TASK_RETENTION_DAYS: z.coerce.number().min(0.0001).max(36_500).default(30),
+  /** How often the retention sweep runs. */
+  COPYGRAPH_RETENTION_INTERVAL_S: int(1, 86_400).default(600),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  /** `key=value,key=value` (W3C baggage-like, values URL-encoded), e.g. a collector's API token. */
+  OTEL_EXPORTER_OTLP_HEADERS: z.string().optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.literal('http/json', { error: 'only http/json is supported (the OTLP/HTTP JSON exporter)' }).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.literal('http/json', { error: 'only http/json is supported (the OTLP/HTTP JSON exporter)' }).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('copygraph'),
+  OTEL_SDK_DISABLED: bool.optional(),
   QINIU_ACCESS_KEY: secret.optional(),
   QINIU_SECRET_KEY: secret.optional(),
   QINIU_RS_URL: url.default('https://rs-z0.qiniuapi.com'),
@@ -119,6 +134,12 @@ export interface Config {
   readonly urls: UpstreamUrls;
   /** Configured upstream credentials (never logged). */
   readonly credentials: UpstreamCredentials;
+  /** Where `/metrics` is served: undefined on the API's own port. */
+  readonly metricsPort: number | undefined;
+  /** OpenTelemetry traces; undefined when off. */
+  readonly tracing: TracingConfig | undefined;
+  /** Deleting final tasks: those finished more than `maxAgeMs` ago, `batchSize` at a time, every `intervalMs`. */
+  readonly retention: { readonly maxAgeMs: number; readonly intervalMs: number; readonly batchSize: number };
 }
 
 export class ConfigError extends Error {
@@ -156,6 +177,32 @@ function pairs(env: Env): { problems: string[]; credentials: UpstreamCredentials
   return { problems, credentials };
 }
 
+function otlpHeaders(raw: string | undefined, problems: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (raw ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const i = pair.indexOf('=');
+    if (i <= 0) {
+      problems.push('OTEL_EXPORTER_OTLP_HEADERS: expected key=value pairs separated by commas');
+      break;
+    }
+    try {
+      out[decodeURIComponent(pair.slice(0, i).trim())] = decodeURIComponent(pair.slice(i + 1).trim());
+    } catch {
+      problems.push('OTEL_EXPORTER_OTLP_HEADERS: a key or value is not valid URL encoding');
+    }
+  }
+  return out;
+}
+
+function tracingOf(env: Env, problems: string[]): TracingConfig | undefined {
+  const tracesUrl = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (env.OTEL_EXPORTER_OTLP_ENDPOINT ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT}/v1/traces` : undefined);
+  if (tracesUrl === undefined || env.OTEL_SDK_DISABLED === true) return undefined;
+  return { tracesUrl, headers: otlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS, problems), serviceName: env.OTEL_SERVICE_NAME };
+}
+
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 /** Parses the environment; throws `ConfigError` naming every bad variable. */
@@ -174,6 +221,7 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>> 
     problems.push('COPYGRAPH_API_KEYS: required unless copygraph runs in demo mode on a loopback HOST');
   }
   if (env.COPYGRAPH_POLL_MAX_MS < env.COPYGRAPH_POLL_INITIAL_MS) problems.push('COPYGRAPH_POLL_MAX_MS: must not be less than COPYGRAPH_POLL_INITIAL_MS');
+  const tracing = tracingOf(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const production = env.NODE_ENV === 'production';
   return {
@@ -194,5 +242,8 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>> 
     pollsPerSecond: { coze: env.COZE_POLLS_PER_SECOND, pan123: env.PAN123_POLLS_PER_SECOND },
     urls: { qiniuRs: env.QINIU_RS_URL, coze: env.COZE_BASE_URL, feishu: env.FEISHU_BASE_URL, pan123: env.PAN123_BASE_URL, blue: env.BLUE_ENDPOINT },
     credentials,
+    metricsPort: env.COPYGRAPH_METRICS_PORT,
+    tracing,
+    retention: { maxAgeMs: env.COPYGRAPH_TASK_RETENTION_DAYS * 86_400_000, intervalMs: env.COPYGRAPH_RETENTION_INTERVAL_S * 1000, batchSize: 500 },
   };
 }

@@ -6,6 +6,7 @@ import { DRAIN_GRACE_MS, startApp } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { demoBanner, startDemo } from './demo.ts';
 import { createLogger } from './core/logger.ts';
+import { shutdownTracing } from './core/tracing.ts';
 
 let config: Config;
 try {
@@ -23,7 +24,7 @@ const demo = config.demo ? await startDemo(config) : undefined;
 const app = await startApp(demo?.config ?? config, { logger });
 
 if (demo) process.stdout.write(`${demoBanner(app.url, config.apiKeys.size === 0)}\n`);
-logger.info({ url: app.url, demo: config.demo, env: config.env }, 'copygraph is listening');
+logger.info({ url: app.url, metrics: app.metricsUrl, demo: config.demo, env: config.env }, 'copygraph is listening');
 
 /** Longer than the drain's grace period, with room to stop the watcher and close the store. */
 const FORCE_EXIT_MS = DRAIN_GRACE_MS + 10_000;
@@ -42,6 +43,7 @@ async function shutdown(signal: string): Promise<void> {
   force.unref();
   await app.stop();
   await demo?.emulators.close();
+  await shutdownTracing();
   logger.info('stopped');
   process.exit(0);
 }

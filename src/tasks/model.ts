@@ -73,6 +73,8 @@ export interface CopyTaskRecord {
    * Absent on tasks recorded before it was kept.
    */
   readonly request?: CopyRequestRecord | null | undefined;
+  /** W3C `traceparent` of the request that created the task (watcher polls link to it); not a secret. */
+  readonly traceparent?: string | undefined;
 }
 
 export type TaskChange = Partial<Omit<CopyTaskRecord, 'id' | 'owner' | 'provider' | 'createdAt' | 'version' | 'request'>>;

@@ -4,6 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Provider } from '../core/errors.ts';
+import { countTaskChanged, countTaskCreated } from '../core/metrics.ts';
+import { currentTraceparent } from '../core/tracing.ts';
 import { applyChange, type CopyTaskRecord, type CredentialSource, type TaskChange, TaskStatus } from './model.ts';
 import type { TaskPubSub } from './pubsub.ts';
 import type { CopyRequestRecord } from './request-summary.ts';
@@ -27,6 +29,7 @@ export class TaskService {
   /** Records a new task; resolves only once it is stored. */
   async create(input: NewTask): Promise<CopyTaskRecord> {
     const now = new Date().toISOString();
+    const traceparent = currentTraceparent();
     const base: CopyTaskRecord = {
       id: randomUUID(),
       owner: input.owner,
@@ -44,9 +47,11 @@ export class TaskService {
       watch: null,
       version: 0,
       request: input.request ?? null,
+      ...(traceparent ? { traceparent } : {}),
     };
     const task = applyChange(base, input.change);
     await this.store.insert(task);
+    countTaskCreated(task);
     // Published too, so that "my tasks" subscribers (`copyTasksUpdated`) see a new task at once.
     await this.pubsub.publish(task);
     return task;
@@ -58,6 +63,7 @@ export class TaskService {
     if (!(await this.store.update(next))) {
       return (await this.store.get(task.id)) ?? next;
     }
+    countTaskChanged(task, next);
     await this.pubsub.publish(next);
     return next;
   }

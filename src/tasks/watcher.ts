@@ -18,6 +18,8 @@
  */
 import type { UpstreamCredentials } from '../core/credentials.ts';
 import { CopyErrorCode, isUpstreamFailure, type Provider } from '../core/errors.ts';
+import { observePoll } from '../core/metrics.ts';
+import { tracePoll } from '../core/tracing.ts';
 import { type CopyTaskRecord, isFinalStatus, isSubmitting, interruptedWhileSubmitting, type TaskChange, TaskStatus } from './model.ts';
 
 /** Records a change in the middle of a poll (e.g. an upstream task id right after its submit). */
@@ -59,6 +61,8 @@ interface Watch {
   errors: number;
   timer: NodeJS.Timeout | undefined;
   inFlight: Promise<void> | undefined;
+  /** When the next poll is due (epoch ms), for the poll-lag metric. */
+  dueAt?: number;
 }
 
 /** setTimeout's largest delay; longer waits are taken in steps. */
@@ -213,6 +217,7 @@ export class TaskWatcher {
 
   #schedule(w: Watch, delayMs: number): void {
     if (this.#stopped) return;
+    w.dueAt = Date.now() + delayMs;
     w.timer = setTimeout(
       () => {
         w.timer = undefined;
@@ -289,7 +294,7 @@ export class TaskWatcher {
     };
     let change: TaskChange | undefined;
     try {
-      change = await poller.poll(task, creds, checkpoint);
+      change = await observePoll(task.provider, w.dueAt, () => tracePoll(task, () => poller.poll(task, creds, checkpoint)));
       w.errors = 0;
     } catch (err) {
       if (isUpstreamFailure(err) && err.code === CopyErrorCode.NOT_FOUND) {

@@ -7,6 +7,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginSubscriptionCallback, type ApolloServerPluginSubscriptionCallbackOptions } from '@apollo/server/plugin/subscriptionCallback';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { RequestContext } from '../context.ts';
+import { subscriptionOpened } from '../core/metrics.ts';
 import type { ServeOptions } from './request.ts';
 
 type Fetcher = NonNullable<ApolloServerPluginSubscriptionCallbackOptions['fetcher']>;
@@ -18,18 +19,37 @@ type Fetcher = NonNullable<ApolloServerPluginSubscriptionCallbackOptions['fetche
  * code (NOT_FOUND, UNAUTHENTICATED…) passes, anything else becomes INTERNAL_SERVER_ERROR.
  */
 function maskingFetcher(formatError: ServeOptions['formatError']): Fetcher {
+  // Subscriptions held for the router (the gauge): open once a `check` succeeds, closed by `complete` or a 404.
+  const open = new Map<string, () => void>();
+  const track = (id: string | undefined, action: string | undefined, status: number) => {
+    if (id === undefined) return;
+    if (action === 'complete' || status === 404) {
+      open.get(id)?.();
+      open.delete(id);
+    } else if (action === 'check' && status < 300 && !open.has(id)) open.set(id, subscriptionOpened('callback'));
+  };
   const mask = (errors: unknown): unknown =>
     Array.isArray(errors) ? errors.map((e: GraphQLFormattedError) => formatError(e, new GraphQLError(e.message, { extensions: e.extensions ?? {} }))) : errors;
   // The plugin only ever POSTs JSON strings with a plain header record.
   return (url, init = {}) => {
+    let sent: { id?: string; action?: string } = {};
     let body = typeof init.body === 'string' ? init.body : init.body?.toString('utf8');
     if (body !== undefined) {
-      const message = JSON.parse(body) as { payload?: { errors?: unknown }; errors?: unknown };
+      const message = JSON.parse(body) as { id?: string; action?: string; payload?: { errors?: unknown }; errors?: unknown };
+      sent = message;
       if (message.errors) message.errors = mask(message.errors);
       if (message.payload?.errors) message.payload.errors = mask(message.payload.errors);
       body = JSON.stringify(message);
     }
-    return fetch(url, { method: init.method ?? 'POST', headers: init.headers ?? {}, ...(body === undefined ? {} : { body }), signal: init.signal ?? null });
+    return fetch(url, {
+      method: init.method ?? 'POST',
+      headers: init.headers ?? {},
+      ...(body === undefined ? {} : { body }),
+      signal: init.signal ?? null,
+    }).then((res) => {
+      track(sent.id, sent.action, res.status);
+      return res;
+    });
   };
 }
 

@@ -13,10 +13,13 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { GraphQLError } from 'graphql';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RequestContext } from '../context.ts';
+import { type RequestContext, requestIdOf } from '../context.ts';
+import { withLogScope } from '../core/logger.ts';
+import { currentTraceId, withOperationSpan } from '../core/tracing.ts';
 import { createCallbackPlugin } from './callback.ts';
 import { answerStatus, graphqlBody, MAX_BATCH_OPERATIONS, tooLargeBatch } from './graphql-over-http.ts';
 import { createExplorerRoute } from './explorer.ts';
+import { sendMetrics } from './metrics.ts';
 import { BodyTooLarge, corsHeaders, GRAPHQL_PATH, headerRecord, readBody, SSE_PATH, type ServeOptions, sendPlain, sendTooLarge } from './request.ts';
 import { createSseRoute } from './sse.ts';
 import { createWsTransport } from './ws.ts';
@@ -116,11 +119,16 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
     if (path === '/healthz') return sendPlain(res, 200, 'ok');
     if (path === '/readyz') return (await options.ready()) ? sendPlain(res, 200, 'ready') : sendPlain(res, 503, 'not ready');
     if (handleExplorer(req, res, path)) return;
+    if (path === '/metrics' && options.metrics) return sendMetrics(res, options.metrics);
     if (path !== GRAPHQL_PATH && path !== '/' && path !== SSE_PATH) return sendPlain(res, 404, 'Not found');
     if (path === '/') {
       res.writeHead(302, { location: GRAPHQL_PATH });
       return void res.end();
     }
+    // One id per request, the caller's if well-formed: answered in the header and seen by every transport.
+    const requestId = requestIdOf(headerRecord(req)['x-request-id']);
+    req.headers['x-request-id'] = requestId;
+    res.setHeader('x-request-id', requestId);
     if (!corsHeaders(options, req, res)) return sendPlain(res, 403, 'Origin not allowed');
     if (req.method === 'OPTIONS') {
       res.writeHead(204, {
@@ -165,10 +173,14 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
       const message = `A batch may hold at most ${MAX_BATCH_OPERATIONS} operations.`;
       return sendPlain(res, 400, JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }), 'application/json');
     }
-    const result = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: q < 0 ? '' : url.slice(q), body: parsed },
-      context: () => options.context(headerRecord(req)),
-    });
+    const record = headerRecord(req);
+    const execute = () =>
+      apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: q < 0 ? '' : url.slice(q), body: parsed },
+        context: () => options.context(record),
+      });
+    // The operation's span (continuing a router's traceparent) and its ids on every log line made serving it.
+    const result = await withOperationSpan(record, () => withLogScope({ requestId, traceId: currentTraceId(record['traceparent']) }, execute));
     for (const [k, v] of result.headers) res.setHeader(k, v);
     res.statusCode = result.status ?? 200;
     if (res.statusCode === 401) res.setHeader('www-authenticate', 'Bearer realm="copygraph"');

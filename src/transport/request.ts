@@ -26,8 +26,16 @@ export interface ServeOptions {
   /** Apollo's logger (pino fits). */
   readonly logger: { debug(m: string): void; info(m: string): void; warn(m: string): void; error(m: string): void };
   readonly plugins?: readonly ApolloServerPlugin<RequestContext>[];
+  /** Serves `GET /metrics` on this server (the Prometheus text); absent when it has its own port. */
+  readonly metrics?: MetricsSource | undefined;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes?: number;
+}
+
+/** The Prometheus registry's text exposition and its content type. */
+export interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
 }
 
 export const GRAPHQL_PATH = '/graphql';

@@ -7,6 +7,7 @@ import { createHandler as createSseHandler } from 'graphql-sse';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestContext } from '../context.ts';
 import { isGraphQLError } from '../core/errors.ts';
+import { subscriptionOpened } from '../core/metrics.ts';
 import { prepareOperation } from './operation.ts';
 import { BodyTooLarge, headerRecord, readBody, type ServeOptions, sendTooLarge } from './request.ts';
 
@@ -80,9 +81,14 @@ export function createSseRoute(options: ServeOptions, maxBodyBytes: number): Sse
       open.delete(res);
       void body.return(undefined);
     });
-    for await (const event of body) {
-      if (!res.writable) break;
-      await new Promise<void>((resolve) => res.write(event, () => resolve()));
+    const closed = subscriptionOpened('sse');
+    try {
+      for await (const event of body) {
+        if (!res.writable) break;
+        await new Promise<void>((resolve) => res.write(event, () => resolve()));
+      }
+    } finally {
+      closed();
     }
     res.end();
   };

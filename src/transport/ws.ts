@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { WebSocketServer } from 'ws';
 import type { RequestContext } from '../context.ts';
 import { isGraphQLError } from '../core/errors.ts';
+import { subscriptionOpened } from '../core/metrics.ts';
 import { prepareOperation } from './operation.ts';
 import { GRAPHQL_PATH, headerRecord, type RequestHeaders, type ServeOptions } from './request.ts';
 
@@ -45,6 +46,7 @@ export interface WsTransport {
 export function createWsTransport(options: ServeOptions, httpServer: Server): WsTransport {
   const wss = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
   const socketHeaders = new WeakMap<WsContext, RequestHeaders>();
+  const openStreams = new WeakMap<WsContext, Map<string, () => void>>();
   const wsServer = useServer<Record<string, unknown>>(
     {
       schema: options.schema,
@@ -70,6 +72,17 @@ export function createWsTransport(options: ServeOptions, httpServer: Server): Ws
         const prepared = prepareOperation(options.schema, payload);
         if (!prepared.ok) return prepared.errors;
         return { schema: options.schema, ...prepared.operation, contextValue };
+      },
+      onOperation: (ctx, id, _payload, _args, result) => {
+        // A streaming result is a subscription: counted open until graphql-ws completes it (it always does).
+        if (!(Symbol.asyncIterator in result)) return;
+        let open = openStreams.get(ctx);
+        if (!open) openStreams.set(ctx, (open = new Map()));
+        open.set(id, subscriptionOpened('ws'));
+      },
+      onComplete: (ctx, id) => {
+        openStreams.get(ctx)?.get(id)?.();
+        openStreams.get(ctx)?.delete(id);
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => options.formatError(e.toJSON(), e)),
       onNext: (_ctx, _id, _payload, _args, result) => {

@@ -39,6 +39,13 @@ export interface TaskStore {
   count(owner: string, filter: TaskListFilter): Promise<number>;
   /** Every task not yet final, oldest first (for the watcher to resume). */
   listActive(): Promise<CopyTaskRecord[]>;
+  /**
+   * Deletes up to `limit` final tasks that finished before `cutoff`, oldest first, and returns how
+   * many it deleted. Rows of other tables that belong to a task (items, idempotency keys) go with it
+   * (SQLite: `REFERENCES tasks(id) ON DELETE CASCADE`, foreign keys are on). Safe to call from several
+   * replicas at once; `src/tasks/retention.ts` calls it in small batches.
+   */
+  deleteFinishedBefore(cutoff: Date, limit: number): Promise<number>;
   /** Whether the store answers (for /readyz). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -75,6 +82,8 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
+  // Tables that hang off tasks declare ON DELETE CASCADE: retention deletes their rows with the task.
+  db.pragma('foreign_keys = ON');
   db.exec(`
     CREATE TABLE IF NOT EXISTS tasks (
       seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -87,6 +96,7 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
     );
     CREATE INDEX IF NOT EXISTS tasks_owner_seq ON tasks (owner, seq DESC);
     CREATE INDEX IF NOT EXISTS tasks_active ON tasks (status) WHERE status NOT IN ${FINAL_STATUSES};
+    CREATE INDEX IF NOT EXISTS tasks_finished_at ON tasks (json_extract(doc, '$.finishedAt')) WHERE status IN ${FINAL_STATUSES};
   `);
   const insertStmt = db.prepare('INSERT INTO tasks (id, owner, provider, status, version, doc) VALUES (?, ?, ?, ?, ?, ?)');
   const updateStmt = db.prepare('UPDATE tasks SET status = ?, version = ?, doc = ? WHERE id = ? AND version < ?');
@@ -95,6 +105,10 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
   const getManyStmt = db.prepare<[string], Row>('SELECT seq, doc FROM tasks WHERE id IN (SELECT value FROM json_each(?))');
   const activeStmt = db.prepare<[], Row>(`SELECT seq, doc FROM tasks WHERE status NOT IN ${FINAL_STATUSES} ORDER BY seq`);
   const pingStmt = db.prepare('SELECT 1');
+  // ISO-8601 UTC timestamps (toISOString) order as strings; the expression matches the partial index.
+  const deleteFinishedStmt = db.prepare(
+    `DELETE FROM tasks WHERE seq IN (SELECT seq FROM tasks WHERE status IN ${FINAL_STATUSES} AND json_extract(doc, '$.finishedAt') < ? ORDER BY json_extract(doc, '$.finishedAt') LIMIT ?)`,
+  );
   // A list query has one of a few shapes (filters present or not, how many statuses): prepare each once.
   const listStatements = new Map<string, Database.Statement<(string | number)[], Row>>();
   const listStatement = (sql: string) => {
@@ -173,6 +187,9 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
     },
     async listActive() {
       return activeStmt.all().map(parse);
+    },
+    async deleteFinishedBefore(cutoff, limit) {
+      return deleteFinishedStmt.run(cutoff.toISOString(), limit).changes;
     },
     async ping() {
       try {
