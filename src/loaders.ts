@@ -76,24 +76,10 @@ export class Loaders {
       async (tokens) => {
         const creds = this.credentials.feishu;
         if (!creds) return tokens.map(() => missingCredentials('feishu'));
-        const cache = this.services.wikiNodes;
-        const scope = feishuScope(creds);
-        const results: (WikiNodeModel | Error | undefined)[] = tokens.map((t) => cache.get(scope, t));
-        const missing = tokens.filter((_t, i) => results[i] === undefined);
-        if (missing.length === 0) return results as WikiNodeModel[];
         try {
-          const read = await this.services.feishu.getNodes(creds, missing);
-          let j = 0;
-          for (let i = 0; i < tokens.length; i++) {
-            if (results[i] !== undefined) continue;
-            const answer = read[j++] as WikiNodeModel | Error;
-            if (!(answer instanceof Error)) cache.set(scope, answer);
-            results[i] = answer;
-          }
-          return results as (WikiNodeModel | Error)[];
+          return await this.services.wikiNodes.read(feishuScope(creds), tokens, (missing) => this.services.feishu.getNodes(creds, missing));
         } catch (err) {
-          const failure = err instanceof Error ? err : new Error(String(err));
-          return results.map((r) => r ?? failure);
+          return tokens.map(() => (err instanceof Error ? err : new Error(String(err))));
         }
       },
       { maxBatchSize: 100 },

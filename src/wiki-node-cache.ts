@@ -14,6 +14,9 @@
  * very same credentials (and so would read the same answer from Feishu); a user token never sees what
  * the app read, nor another user's reads. The hash is kept, never the credential.
  *
+ * Reads in flight are shared too: two requests that want the same node in the same scope at the same
+ * time cost one `get_node` (a read that a copy invalidates while it is in flight is not kept).
+ *
  * Bounded by `maxEntries` over all scopes (least recently used first out); `ttlMs` 0 turns it off.
  * In-process: each replica has its own (invalidation by another replica's copies is not seen, so its
  * entries may lag by up to `ttlMs`, as with changes made in Feishu).
@@ -48,6 +51,8 @@ export class WikiNodeCache {
   readonly #entries = new Map<string, Entry>();
   /** nodeToken → the keys holding it, for invalidation across scopes. */
   readonly #byToken = new Map<string, Set<string>>();
+  /** `scope \0 nodeToken` → the answer of a read in flight. */
+  readonly #inflight = new Map<string, Promise<WikiNodeModel | Error>>();
   /** Hits and misses since start (tests, metrics). */
   readonly stats = { hits: 0, misses: 0 };
 
@@ -81,6 +86,55 @@ export class WikiNodeCache {
     return entry.node;
   }
 
+  /**
+   * The nodes of `tokens` for this scope: fresh answers from the cache, reads in flight shared, and
+   * `fetch` (one call, for the rest) for what is left; its answers are kept, its failures returned
+   * and not kept. One result per token, in order. With the cache off, just `fetch`.
+   */
+  async read(
+    scope: string,
+    tokens: readonly string[],
+    fetch: (tokens: readonly string[]) => Promise<readonly (WikiNodeModel | Error)[]>,
+  ): Promise<(WikiNodeModel | Error)[]> {
+    if (!this.enabled) return [...(await fetch(tokens))];
+    const results: (WikiNodeModel | Error | undefined)[] = tokens.map((t) => this.get(scope, t));
+    const shared: Promise<void>[] = [];
+    const missing: string[] = [];
+    const missingAt: number[] = [];
+    tokens.forEach((token, i) => {
+      if (results[i] !== undefined) return;
+      const pending = this.#inflight.get(`${scope}\u0000${token}`);
+      if (pending) shared.push(pending.then((r) => void (results[i] = r)));
+      else {
+        missing.push(token);
+        missingAt.push(i);
+      }
+    });
+    if (missing.length > 0) {
+      const batch = fetch(missing).then(
+        (answers) => [...answers],
+        (err: unknown) => missing.map(() => (err instanceof Error ? err : new Error(String(err)))),
+      );
+      missing.forEach((token, j) => {
+        const key = `${scope}\u0000${token}`;
+        const one = batch.then((answers) => answers[j] ?? new Error('no answer'));
+        this.#inflight.set(key, one);
+        void one.then((answer) => {
+          // Kept only if no copy invalidated the node meanwhile (that dropped the in-flight entry).
+          if (this.#inflight.get(key) !== one) return;
+          this.#inflight.delete(key);
+          if (!(answer instanceof Error)) this.set(scope, answer);
+        });
+      });
+      const answers = await batch;
+      missingAt.forEach((i, j) => {
+        results[i] = answers[j];
+      });
+    }
+    await Promise.all(shared);
+    return results as (WikiNodeModel | Error)[];
+  }
+
   /** Keeps an answer read (or made, by a copy) with these credentials. */
   set(scope: string, node: WikiNodeModel): void {
     if (!this.enabled) return;
@@ -100,6 +154,7 @@ export class WikiNodeCache {
   invalidate(nodeToken: string): void {
     for (const key of this.#byToken.get(nodeToken) ?? []) this.#entries.delete(key);
     this.#byToken.delete(nodeToken);
+    for (const key of this.#inflight.keys()) if (key.endsWith(`\u0000${nodeToken}`)) this.#inflight.delete(key);
   }
 
   /**
@@ -114,6 +169,7 @@ export class WikiNodeCache {
   clear(): void {
     this.#entries.clear();
     this.#byToken.clear();
+    this.#inflight.clear();
   }
 
   #delete(key: string, nodeToken: string): void {

@@ -78,6 +78,15 @@ describe('with the cache on (the default 30 s)', () => {
     expect(getNodeCalls() - afterCopy).toBe(1);
   });
 
+  it('shares reads in flight: two requests at once for the same 20 nodes cost 20 get_node calls', async () => {
+    const tokens = seedNodes(stack, 20, 'Busy page');
+    const before = getNodeCalls();
+    const [a, b] = await Promise.all([read(stack, tokens, { key: BOB }), read(stack, tokens)]);
+    expect(a).toEqual(b);
+    expect(a.map((n) => n?.title)).toEqual(tokens.map((_t, i) => `Busy page ${i}`));
+    expect(getNodeCalls() - before).toBe(20);
+  });
+
   it('does not keep failures: a node that was missing is asked again', async () => {
     const before = getNodeCalls();
     expect(await read(stack, ['wikcnNotThereYet'])).toEqual([null]);
@@ -118,6 +127,25 @@ describe('WikiNodeCache', () => {
     expect(cache.get('s', 'a')).toBeUndefined();
     expect(cache.get('s', 'c')).toBeUndefined();
     expect(cache.size).toBe(0);
+  });
+
+  it('does not keep a read that a copy invalidated while it was in flight', async () => {
+    const cache = new WikiNodeCache({ ttlMs: 60_000, maxEntries: 100 });
+    let answer: (nodes: WikiNodeModel[]) => void = () => {};
+    const fetches: string[][] = [];
+    const fetch = (tokens: readonly string[]) => {
+      fetches.push([...tokens]);
+      return new Promise<WikiNodeModel[]>((resolve) => (answer = resolve));
+    };
+    const first = cache.read('s', ['p'], fetch);
+    // A second reader of the same node shares the read in flight.
+    const second = cache.read('s', ['p'], fetch);
+    expect(fetches).toEqual([['p']]);
+    cache.invalidate('p');
+    answer([node('p', 'before the copy')]);
+    expect((await first)[0]).toMatchObject({ title: 'before the copy' });
+    expect((await second)[0]).toMatchObject({ title: 'before the copy' });
+    expect(cache.get('s', 'p')).toBeUndefined();
   });
 
   it('keeps scopes apart, and invalidates a node in every scope', () => {

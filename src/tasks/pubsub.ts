@@ -4,7 +4,10 @@
  *
  * Two channels carry every published change: the task's own (`subscribe`, behind `copyTaskUpdated`)
  * and its owner's (`subscribeOwner`, behind `copyTasksUpdated`: every change of any task of one
- * principal). An implementation delivers each `publish` on both; the owner is `task.owner`.
+ * principal). An implementation delivers each `publish` on both; the owner is `task.owner`. A
+ * shared engine that sends only ids over the wire (LISTEN/NOTIFY: task id and version) must carry the
+ * owner too (in the payload, or a channel per owner) or read the task back before dispatching it to
+ * owner listeners; listeners drop any task whose `owner` is not theirs.
  */
 import { EventEmitter } from 'node:events';
 import type { CopyTaskRecord } from './model.ts';

@@ -139,6 +139,7 @@ function page(): string {
  */
 export function createExplorerRoute(options: ServeOptions): (req: IncomingMessage, res: ServerResponse, path: string) => boolean {
   const enabled = !options.production || options.introspection;
+  const html = page();
   const cache = new Map<string, Buffer>();
   const load = (name: string, asset: Asset): Buffer => {
     let body = cache.get(name);
@@ -159,7 +160,6 @@ export function createExplorerRoute(options: ServeOptions): (req: IncomingMessag
       return true;
     }
     if (!path.startsWith(ASSETS_PATH)) {
-      const html = page();
       res.writeHead(200, {
         'content-type': 'text/html; charset=utf-8',
         'content-length': Buffer.byteLength(html),
