@@ -221,7 +221,8 @@ describe('copyCozeEntity: bad input', () => {
   it('refuses an unknown entity type with BAD_USER_INPUT before any resolver runs, sending nothing', async () => {
     const before = coze().control.calls();
     const { status, body } = await stack.gql(COPY, { input: { entityId: COZE_DEMO.botId, entityType: 'PLUGIN' } });
-    expect(status).toBe(400);
+    // A request error answered as application/json: 200, as the GraphQL-over-HTTP spec says it SHOULD (src/transport/graphql-over-http.ts).
+    expect(status).toBe(200);
     expect(body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
     expect(body.errors?.[0]?.message).toMatch(/CozeEntityType/);
     expect(coze().control.calls()).toBe(before);
