@@ -17,22 +17,46 @@ type Fetcher = NonNullable<ApolloServerPluginSubscriptionCallbackOptions['fetche
  * Only the serialized error is left at this point, so it is rebuilt as a GraphQLError: a deliberate
  * code (NOT_FOUND, UNAUTHENTICATED…) passes, anything else becomes INTERNAL_SERVER_ERROR.
  */
-function maskingFetcher(formatError: ServeOptions['formatError']): Fetcher {
+/**
+ * What a `complete` sent while copygraph drains carries: Apollo's plugin completes every open
+ * subscription on shutdown, which a router would pass on as a normal end. With this error the client
+ * learns the stream was cut (the task is not final) and subscribes again.
+ */
+export const RESTART_ERROR = { message: 'copygraph is restarting: subscribe again.', extensions: { code: 'SERVICE_RESTART' } } as const;
+
+function maskingFetcher(formatError: ServeOptions['formatError'], draining: () => boolean): Fetcher {
   const mask = (errors: unknown): unknown =>
     Array.isArray(errors) ? errors.map((e: GraphQLFormattedError) => formatError(e, new GraphQLError(e.message, { extensions: e.extensions ?? {} }))) : errors;
   // The plugin only ever POSTs JSON strings with a plain header record.
   return (url, init = {}) => {
     let body = typeof init.body === 'string' ? init.body : init.body?.toString('utf8');
     if (body !== undefined) {
-      const message = JSON.parse(body) as { payload?: { errors?: unknown }; errors?: unknown };
+      const message = JSON.parse(body) as { action?: string; payload?: { errors?: unknown }; errors?: unknown };
       if (message.errors) message.errors = mask(message.errors);
       if (message.payload?.errors) message.payload.errors = mask(message.payload.errors);
+      if (message.action === 'complete' && draining()) message.errors = [...(Array.isArray(message.errors) ? message.errors : []), RESTART_ERROR];
       body = JSON.stringify(message);
     }
     return fetch(url, { method: init.method ?? 'POST', headers: init.headers ?? {}, ...(body === undefined ? {} : { body }), signal: init.signal ?? null });
   };
 }
 
-export function createCallbackPlugin(options: ServeOptions): ApolloServerPlugin<RequestContext> {
-  return ApolloServerPluginSubscriptionCallback({ logger: options.logger, fetcher: maskingFetcher(options.formatError) }) as ApolloServerPlugin<RequestContext>;
+/**
+ * The callback plugins, in order: the first only notes that the server drains (Apollo starts every
+ * plugin's `drainServer` in plugin order, so the flag is set before Apollo's plugin completes the
+ * open subscriptions).
+ */
+export function createCallbackPlugins(options: ServeOptions): ApolloServerPlugin<RequestContext>[] {
+  let draining = false;
+  const drainFlag: ApolloServerPlugin<RequestContext> = {
+    async serverWillStart() {
+      return {
+        async drainServer() {
+          draining = true;
+        },
+      };
+    },
+  };
+  const callback = ApolloServerPluginSubscriptionCallback({ logger: options.logger, fetcher: maskingFetcher(options.formatError, () => draining) });
+  return [drainFlag, callback as ApolloServerPlugin<RequestContext>];
 }

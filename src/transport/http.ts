@@ -14,7 +14,7 @@ import { GraphQLError } from 'graphql';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RequestContext } from '../context.ts';
-import { createCallbackPlugin } from './callback.ts';
+import { createCallbackPlugins } from './callback.ts';
 import { answerStatus, graphqlBody, MAX_BATCH_OPERATIONS, tooLargeBatch } from './graphql-over-http.ts';
 import { BodyTooLarge, corsHeaders, GRAPHQL_PATH, headerRecord, readBody, SSE_PATH, type ServeOptions, sendPlain, sendTooLarge } from './request.ts';
 import { createMultipartRoute, isSubscriptionRequest, wantsMultipartSubscription } from './multipart.ts';
@@ -78,7 +78,7 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
     },
     ApolloServerPluginInlineTrace({ includeErrors: { masked: true } }),
     refuseSubscriptionsWithoutStream,
-    createCallbackPlugin(options),
+    ...createCallbackPlugins(options),
     options.production
       ? ApolloServerPluginLandingPageDisabled()
       : ApolloServerPluginLandingPageLocalDefault({ embed: { runTelemetry: false }, includeCookies: false }),

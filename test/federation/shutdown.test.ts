@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { COZE_DEMO } from '../../emulators/coze.ts';
 import { type EmulatorSet, startDemoEmulators } from '../../emulators/index.ts';
-import { composeSupergraph, type HiveSubgraphMode, type RunningHiveGateway, startHiveGateway } from '../fixtures/gateways.ts';
+import { composeSupergraph, HIVE_SUBGRAPH_MODES, type HiveSubgraphMode, type RunningHiveGateway, startHiveGateway } from '../fixtures/gateways.ts';
 import { type ProjectsSubgraph, startProjectsSubgraph } from '../fixtures/projects-subgraph.ts';
 import { ALICE, baseEnv, eventually, type Stack, startStack } from '../helpers/stack.ts';
 
@@ -139,7 +139,7 @@ describe('a client behind Hive Gateway across a copygraph restart', () => {
     const port = await freePort();
     [stack, projects] = await Promise.all([startStack({ env: { PORT: String(port) } }), startProjectsSubgraph()]);
     const { supergraphSdl } = composeSupergraph({ copygraph: stack.app.url, projects: projects.url });
-    for (const mode of ['graphql-ws', 'http'] as const) gateways.set(mode, await startHiveGateway(supergraphSdl, mode));
+    for (const mode of HIVE_SUBGRAPH_MODES) gateways.set(mode, await startHiveGateway(supergraphSdl, mode));
   });
 
   afterAll(async () => {
@@ -190,7 +190,7 @@ describe('a client behind Hive Gateway across a copygraph restart', () => {
     });
   }
 
-  it.each(['graphql-ws', 'http'] as const)('resubscribes through the gateway (subgraph transport %s) and reaches the final state', async (mode) => {
+  it.each(HIVE_SUBGRAPH_MODES)('resubscribes through the gateway (subgraph transport %s) and reaches the final state', async (mode) => {
     const task = await startCozeCopy(stack.app.url);
     let restarted: Promise<void> | undefined;
     let restartDone = false;
