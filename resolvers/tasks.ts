@@ -118,7 +118,13 @@ export const Node: NodeResolvers = {
 
 export const CopyTask: CopyTaskResolvers = {
   // Through the per-request loader: a gateway's `_entities` call with many references is one store query.
-  __resolveReference: async (ref, ctx) => (await resumeIfWaiting(await ctx.loaders.tasks.load(ref.id), ctx)) ?? null,
+  // A reference to a task that does not exist or is not the caller's is null with a NOT_FOUND error:
+  // a gateway that joins it (with a non-null field selected) then reports why, not an internal error.
+  __resolveReference: async (ref, ctx) => {
+    const task = await resumeIfWaiting(await ctx.loaders.tasks.load(ref.id), ctx);
+    if (!task) throw graphQLError('No such copy task (or it is not yours).', 'NOT_FOUND');
+    return task;
+  },
   isFinal: (task) => isFinalStatus(task.status),
   upstreamTaskIds: (task) => (task.upstreamTaskId ? task.upstreamTaskId.split(',').filter(Boolean) : []),
   request: (task) => task.request ?? null,

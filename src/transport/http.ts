@@ -16,11 +16,12 @@ import type { AddressInfo } from 'node:net';
 import { type RequestContext, requestIdOf } from '../context.ts';
 import { withLogScope } from '../core/logger.ts';
 import { currentTraceId, withOperationSpan } from '../core/tracing.ts';
-import { createCallbackPlugin } from './callback.ts';
+import { createCallbackPlugins } from './callback.ts';
 import { answerStatus, graphqlBody, MAX_BATCH_OPERATIONS, tooLargeBatch } from './graphql-over-http.ts';
 import { createExplorerRoute } from './explorer.ts';
 import { sendMetrics } from './metrics.ts';
 import { BodyTooLarge, corsHeaders, GRAPHQL_PATH, headerRecord, readBody, SSE_PATH, type ServeOptions, sendPlain, sendTooLarge } from './request.ts';
+import { createMultipartRoute, isSubscriptionRequest, wantsMultipartSubscription } from './multipart.ts';
 import { createSseRoute } from './sse.ts';
 import { createWsTransport } from './ws.ts';
 
@@ -50,7 +51,7 @@ const refuseSubscriptionsWithoutStream: ApolloServerPlugin<RequestContext> = {
       async didResolveOperation({ operation, request }) {
         if (operation?.operation !== 'subscription' || request.extensions?.['subscription']) return;
         throw new GraphQLError(
-          'Subscriptions are served over graphql-ws on this path, over graphql-sse (send `accept: text/event-stream`) and through the router callback protocol; not as plain HTTP requests.',
+          'Subscriptions are served over graphql-ws on this path, over graphql-sse (send `accept: text/event-stream`), as multipart HTTP (`accept: multipart/mixed;subscriptionSpec=1.0`) and through the router callback protocol; not as plain HTTP requests.',
           { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } },
         );
       },
@@ -64,6 +65,7 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
   const ws = createWsTransport(options, httpServer);
   const handleSse = createSseRoute(options, maxBodyBytes);
   const handleExplorer = createExplorerRoute(options);
+  const handleMultipart = createMultipartRoute(options);
 
   const plugins: ApolloServerPlugin<RequestContext>[] = [
     ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: DRAIN_GRACE_MS }),
@@ -73,6 +75,7 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
           // Open subscriptions would hold the drain for its whole grace period: end them first.
           async drainServer() {
             handleSse.close();
+            handleMultipart.close();
             await ws.dispose();
           },
         };
@@ -80,7 +83,7 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
     },
     ApolloServerPluginInlineTrace({ includeErrors: { masked: true } }),
     refuseSubscriptionsWithoutStream,
-    createCallbackPlugin(options),
+    ...createCallbackPlugins(options),
     options.production
       ? ApolloServerPluginLandingPageDisabled()
       : ApolloServerPluginLandingPageLocalDefault({ embed: { runTelemetry: false }, includeCookies: false }),
@@ -169,6 +172,7 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
         );
       }
     }
+    if (wantsMultipartSubscription(req.headers.accept) && isSubscriptionRequest(parsed)) return handleMultipart(req, res, parsed);
     if (tooLargeBatch(parsed)) {
       const message = `A batch may hold at most ${MAX_BATCH_OPERATIONS} operations.`;
       return sendPlain(res, 400, JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }), 'application/json');

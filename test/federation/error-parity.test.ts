@@ -37,7 +37,7 @@ interface ErrorShape {
 const shape = (errors: readonly { message: string; extensions?: Record<string, unknown> }[]): ErrorShape[] =>
   errors.map((e) => ({ message: e.message, code: e.extensions?.['code'] }));
 
-type Transport = 'http' | 'graphql-ws' | 'graphql-sse' | 'http-event-stream';
+type Transport = 'http' | 'graphql-ws' | 'graphql-sse' | 'http-event-stream' | 'http-multipart';
 
 /** Runs one operation to its end over a transport and returns its errors, whatever way they came. */
 async function errorsOver(transport: Transport, query: string, variables: Record<string, unknown>, key: string | null): Promise<ErrorShape[]> {
@@ -49,6 +49,7 @@ async function errorsOver(transport: Transport, query: string, variables: Record
     });
     return shape(((await res.json()) as { errors?: [] }).errors ?? []);
   }
+  if (transport === 'http-multipart') return multipartErrors(query, variables, key);
   if (transport === 'graphql-ws') {
     const client = createWsClient({
       url: stack.app.wsUrl,
@@ -100,6 +101,26 @@ async function errorsOver(transport: Transport, query: string, variables: Record
   }
 }
 
+/** Apollo's multipart subscription protocol, read by hand: a JSON answer, or the errors of every part. */
+async function multipartErrors(query: string, variables: Record<string, unknown>, key: string | null): Promise<ErrorShape[]> {
+  const res = await fetch(stack.app.url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'multipart/mixed;subscriptionSpec="1.0", application/json',
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await res.text();
+  if (!(res.headers.get('content-type') ?? '').startsWith('multipart/mixed')) return shape((JSON.parse(text) as { errors?: [] }).errors ?? []);
+  expect(text.endsWith('\r\n--graphql--\r\n')).toBe(true);
+  const parts = text
+    .split('\r\n--graphql')
+    .flatMap((p) => (p.includes('\r\n\r\n') ? [JSON.parse(p.slice(p.indexOf('\r\n\r\n') + 4)) as { payload?: { errors?: [] } }] : []));
+  return parts.flatMap((p) => shape(p.payload?.errors ?? []));
+}
+
 const UPDATES = 'subscription($id: ID!) { copyTaskUpdated(id: $id) { id status } }';
 
 /** name, operation, the code, and the transport whose answer the others must match. */
@@ -113,10 +134,10 @@ const CASES: [string, () => [string, Record<string, unknown>, string | null], st
   ["another principal's task", () => [UPDATES, { id: aliceTask }, BOB], 'NOT_FOUND', 'graphql-ws'],
 ];
 
-const TRANSPORTS: Transport[] = ['http', 'graphql-ws', 'graphql-sse', 'http-event-stream'];
+const TRANSPORTS: Transport[] = ['http', 'graphql-ws', 'graphql-sse', 'http-event-stream', 'http-multipart'];
 
 describe.each(CASES)('%s', (_name, operation, code, reference) => {
-  it(`reads the same (${code}, with its message) over HTTP, graphql-ws, graphql-sse and an event stream on /graphql`, async () => {
+  it(`reads the same (${code}, with its message) over HTTP, graphql-ws, graphql-sse, an event stream and multipart on /graphql`, async () => {
     const [query, variables, key] = operation();
     const expected = await errorsOver(reference, query, variables, key);
     expect(expected.map((e) => e.code)).toEqual([code]);

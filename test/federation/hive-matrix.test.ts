@@ -137,3 +137,29 @@ describe.each(MATRIX)('Hive Gateway (subgraph transport %s), client over %s', (m
     expect(errors.map((e) => e.extensions?.['code'])).toEqual(['NOT_FOUND']);
   });
 });
+
+describe.each(HIVE_SUBGRAPH_MODES)('a query through Hive Gateway (subgraph transport %s) that joins a task', (mode) => {
+  const query = 'query($id: ID!) { project(id: $id) { name backupTask { id status } } }';
+  const post = async (key: string, id: string) => {
+    const res = await fetch((gateways.get(mode) as RunningHiveGateway).url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ query, variables: { id } }),
+    });
+    return (await res.json()) as { data?: { project: { name: string; backupTask: { id: string; status: string } | null } }; errors?: unknown[] };
+  };
+
+  it("joins the caller's own task, and another principal's as null with NOT_FOUND (not an internal error)", async () => {
+    const task = await stack.app.services.tasks.create({
+      owner: 'alice',
+      provider: Provider.QINIU,
+      credentialSource: 'config',
+      change: { status: TaskStatus.SUCCEEDED },
+    });
+    projects.projects.set(`join-${mode}`, { id: `join-${mode}`, name: 'Joined', cover: null, backupTaskId: task.id, costCenter: 'CC' });
+    expect(await post(ALICE, `join-${mode}`)).toEqual({ data: { project: { name: 'Joined', backupTask: { id: task.id, status: 'SUCCEEDED' } } } });
+    const asBob = await post(BOB, `join-${mode}`);
+    expect(asBob.data).toEqual({ project: { name: 'Joined', backupTask: null } });
+    expect((asBob.errors as { extensions?: { code?: string } }[]).map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
+  });
+});

@@ -1,7 +1,7 @@
 /**
  * Shutdown and restart under open subscriptions. A real `node --import tsx src/main.ts` child gets
- * SIGTERM while a graphql-ws and an SSE subscription are open: the WebSocket is closed with 1012
- * (Service Restart), the event stream ends, and the process exits 0 without waiting for its force-exit
+ * SIGTERM while a graphql-ws, an SSE and a multipart HTTP subscription are open: the WebSocket is closed
+ * with 1012 (Service Restart), the event stream and the multipart body end unfinished, and the process exits 0 without waiting for its force-exit
  * timer. Then a client behind Hive Gateway keeps watching a copy across a copygraph restart: its stream
  * breaks, it subscribes again, and it reaches the final state.
  */
@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { COZE_DEMO } from '../../emulators/coze.ts';
 import { type EmulatorSet, startDemoEmulators } from '../../emulators/index.ts';
-import { composeSupergraph, type HiveSubgraphMode, type RunningHiveGateway, startHiveGateway } from '../fixtures/gateways.ts';
+import { composeSupergraph, HIVE_SUBGRAPH_MODES, type HiveSubgraphMode, type RunningHiveGateway, startHiveGateway } from '../fixtures/gateways.ts';
 import { type ProjectsSubgraph, startProjectsSubgraph } from '../fixtures/projects-subgraph.ts';
 import { ALICE, baseEnv, eventually, type Stack, startStack } from '../helpers/stack.ts';
 
@@ -65,7 +65,7 @@ describe('SIGTERM with open subscriptions (a real process)', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('closes the WebSocket with 1012, ends the event stream and exits 0', async () => {
+  it('closes the WebSocket with 1012, ends the event stream and the multipart body unfinished, and exits 0', async () => {
     const env = { ...process.env, ...baseEnv(emulators, join(dir, 'tasks.sqlite')), LOG_LEVEL: 'info' };
     const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
@@ -99,12 +99,29 @@ describe('SIGTERM with open subscriptions (a real process)', () => {
         { next: (v) => sseValues.push(v.data), error: () => resolve('error'), complete: () => resolve('complete') },
       );
     });
-    await eventually(() => (wsMessages.some((m) => m.type === 'next') && sseValues.length > 0 ? true : undefined));
+    // Multipart HTTP: the body is read to its end; a cut body lacks the closing `--`.
+    const multipart = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'multipart/mixed;subscriptionSpec="1.0"', authorization: `Bearer ${ALICE}` },
+      body: JSON.stringify({ query: UPDATES, variables: { id: task.id } }),
+    });
+    let multipartText = '';
+    const multipartEnded = (async () => {
+      const decoder = new TextDecoder();
+      try {
+        for await (const chunk of multipart.body as unknown as AsyncIterable<Uint8Array>) multipartText += decoder.decode(chunk, { stream: true });
+      } catch {
+        // A reset instead of an end also counts as cut.
+      }
+      return multipartText;
+    })();
+    await eventually(() => (wsMessages.some((m) => m.type === 'next') && sseValues.length > 0 && multipartText.includes('RUNNING') ? true : undefined));
 
     proc.kill('SIGTERM');
     expect(await wsClosed).toBe(1012);
     // Not `complete`: the copy is not final, so the client must not think the stream is over.
     expect(await sseEnded).toBe('error');
+    expect(await multipartEnded).not.toMatch(/--\r\n$/);
     expect(await exited).toBe(0);
     expect(output).toContain('"msg":"stopped"');
     expect(output).not.toContain('shutdown took too long');
@@ -122,7 +139,7 @@ describe('a client behind Hive Gateway across a copygraph restart', () => {
     const port = await freePort();
     [stack, projects] = await Promise.all([startStack({ env: { PORT: String(port) } }), startProjectsSubgraph()]);
     const { supergraphSdl } = composeSupergraph({ copygraph: stack.app.url, projects: projects.url });
-    for (const mode of ['graphql-ws', 'http'] as const) gateways.set(mode, await startHiveGateway(supergraphSdl, mode));
+    for (const mode of HIVE_SUBGRAPH_MODES) gateways.set(mode, await startHiveGateway(supergraphSdl, mode));
   });
 
   afterAll(async () => {
@@ -173,7 +190,7 @@ describe('a client behind Hive Gateway across a copygraph restart', () => {
     });
   }
 
-  it.each(['graphql-ws', 'http'] as const)('resubscribes through the gateway (subgraph transport %s) and reaches the final state', async (mode) => {
+  it.each(HIVE_SUBGRAPH_MODES)('resubscribes through the gateway (subgraph transport %s) and reaches the final state', async (mode) => {
     const task = await startCozeCopy(stack.app.url);
     let restarted: Promise<void> | undefined;
     let restartDone = false;
