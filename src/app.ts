@@ -39,7 +39,7 @@ export interface App {
 
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const tracing = startTracing(config.tracing);
+  const tracing = await startTracing(config.tracing);
   const services = createServices(config, logger, options);
   const detachStore = observeTaskStore(services.store);
   const retention = startRetention(services.store, config.retention, (msg, fields) => logger.info(fields, msg));

@@ -4,6 +4,9 @@
  * counted themselves. `/metrics` is on its own port (COPYGRAPH_METRICS_PORT) and not on the API's.
  */
 import { createClient as createSseClient } from 'graphql-sse';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COZE_DEMO, COZE_ROUTES } from '../emulators/coze.ts';
 import { FEISHU_DEMO, FEISHU_ROUTES } from '../emulators/feishu.ts';
@@ -193,6 +196,52 @@ describe('the subscriptions gauge', () => {
       v((await scrape(stack.app.metricsUrl)).families, 'copygraph_subscriptions_active', { transport: 'sse' }) === 0 ? true : undefined,
     );
     client.dispose();
+  });
+});
+
+describe('the subscriptions gauge in router callback mode', () => {
+  it('counts a callback subscription from its accepted check until complete', async () => {
+    const actions: string[] = [];
+    const router = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const { action } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { action: string };
+        actions.push(action);
+        if (action === 'check') res.writeHead(204, { 'subscription-protocol': 'callback/1.0' }).end();
+        else res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => router.listen(0, '127.0.0.1', resolve));
+    try {
+      const callbackUrl = `http://127.0.0.1:${(router.address() as AddressInfo).port}/callback`;
+      let task = await stack.app.services.tasks.create({
+        owner: 'alice',
+        provider: Provider.COZE,
+        credentialSource: 'config',
+        change: { status: TaskStatus.RUNNING },
+      });
+      const res = await fetch(stack.app.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ALICE}` },
+        body: JSON.stringify({
+          query: WATCH,
+          variables: { id: task.id },
+          extensions: { subscription: { callbackUrl, subscriptionId: randomUUID(), verifier: randomUUID(), heartbeatIntervalMs: 0 } },
+        }),
+      });
+      expect(res.status).toBe(200);
+      await eventually(() => (actions.includes('next') ? true : undefined));
+      expect(v((await scrape(stack.app.metricsUrl)).families, 'copygraph_subscriptions_active', { transport: 'callback' })).toBe(1);
+      task = await stack.app.services.tasks.change(task, { status: TaskStatus.SUCCEEDED });
+      await eventually(() => (actions.includes('complete') ? true : undefined));
+      await eventually(async () =>
+        v((await scrape(stack.app.metricsUrl)).families, 'copygraph_subscriptions_active', { transport: 'callback' }) === 0 ? true : undefined,
+      );
+    } finally {
+      router.closeAllConnections();
+      await new Promise<void>((resolve) => router.close(() => resolve()));
+    }
   });
 });
 

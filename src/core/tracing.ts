@@ -13,7 +13,7 @@
  */
 import { context, type Link, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { endpointOf } from './metrics.ts';
 
@@ -38,12 +38,18 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-/** Starts the SDK once per process (later calls reuse it); a no-op without configuration. */
-export function startTracing(config: TracingConfig | undefined): Tracing {
+/**
+ * Starts the SDK once per process (later calls reuse it); a no-op without configuration. The SDK
+ * package is loaded only then: it takes about 2 s to import on these machines.
+ */
+export async function startTracing(config: TracingConfig | undefined): Promise<Tracing> {
   if (config && !sdk) {
-    processor = new BatchSpanProcessor(new OTLPTraceExporter({ url: config.tracesUrl, headers: { ...config.headers } }), { scheduledDelayMillis: 1000 });
-    sdk = new NodeSDK({ serviceName: config.serviceName, spanProcessors: [processor], metricReaders: [], logRecordProcessors: [], instrumentations: [] });
-    sdk.start();
+    const { NodeSDK } = await import('@opentelemetry/sdk-node');
+    if (!sdk) {
+      processor = new BatchSpanProcessor(new OTLPTraceExporter({ url: config.tracesUrl, headers: { ...config.headers } }), { scheduledDelayMillis: 1000 });
+      sdk = new NodeSDK({ serviceName: config.serviceName, spanProcessors: [processor], metricReaders: [], logRecordProcessors: [], instrumentations: [] });
+      sdk.start();
+    }
   }
   return {
     enabled: sdk !== undefined,
@@ -61,7 +67,7 @@ export function startTracing(config: TracingConfig | undefined): Tracing {
 
 /** Flushes and unregisters the SDK, if it runs (process exit). */
 export async function shutdownTracing(): Promise<void> {
-  await startTracing(undefined).shutdown();
+  await (await startTracing(undefined)).shutdown();
 }
 
 /** Exports every span ended so far (tests, shutdown). */
