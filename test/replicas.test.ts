@@ -110,6 +110,41 @@ describe('several replicas on PostgreSQL', () => {
     expect(pan().ossImages(target)).toHaveLength(500);
   });
 
+  it('resumes a task waiting for per-request credentials on whichever replica its owner reaches next', async () => {
+    const headers = { 'x-pan123-client-id': 'demo-client', 'x-pan123-client-secret': 'demo-secret' };
+    const d = await startReplicaInProcess('D', replicaEnv(emulators, url), { rateLimitClock: clock });
+    const { ids, target } = seedImages(400);
+    const submits = pan().control.calls('oss_copy');
+    const { copyImages: r } = await d.data<{ copyImages: Result }>(COPY_IMAGES, { input: { fileIds: ids, toParentFileId: target } }, headers);
+    await eventually(() => ((d.app.services.watcher.taskPollCounts.get(r.id) ?? 0) > 0 ? true : undefined));
+    // D goes away with the credentials (they were only in its memory).
+    await d.stop();
+    // Another replica claims the orphan, cannot poll it without credentials, and says so.
+    const waiting = await eventually(
+      async () => {
+        const t = (await a.data<{ copyTask: Result }>(TASK, { id: r.id })).copyTask;
+        return t.error?.code === 'CREDENTIALS_REQUIRED' ? t : undefined;
+      },
+      30_000,
+      200,
+    );
+    expect(waiting.isFinal).toBe(false);
+    // The owner's next read, with credentials, lands on C: C resumes and finishes it.
+    const done = await eventually(
+      async () => {
+        pan().control.clock.advance(1_000);
+        const t = (await c.data<{ copyTask: Result }>(TASK, { id: r.id }, headers)).copyTask;
+        return t.isFinal ? t : undefined;
+      },
+      30_000,
+      100,
+    );
+    expect(done).toMatchObject({ status: 'SUCCEEDED', progress: { completed: 4, total: 4 }, error: null });
+    expect(c.app.services.watcher.taskPollCounts.get(r.id) ?? 0).toBeGreaterThan(0);
+    expect(pan().control.calls('oss_copy') - submits).toBe(4);
+    expect(pan().ossImages(target)).toHaveLength(400);
+  }, 90_000);
+
   it('re-listens after its notification connection drops and still delivers the final state', async () => {
     const { ids, target } = seedImages(120);
     const { copyImages: r } = await a.data<{ copyImages: Result }>(COPY_IMAGES, { input: { fileIds: ids, toParentFileId: target } });

@@ -94,9 +94,11 @@ describe('poll leases', () => {
     const waiting = task({ credentialSource: 'request', error: { code: 'CREDENTIALS_REQUIRED', message: 'm' }, createdAt: new Date().toISOString() });
     const expiredWaiting = task({ credentialSource: 'request', error: { code: 'CREDENTIALS_REQUIRED', message: 'm' } });
     const orphan = task();
-    for (const t of [final, fresh, waiting, expiredWaiting, orphan]) await s.insert(t);
+    // Its replica died with its credentials: someone must claim it, to say it waits for them.
+    const orphanWithRequestCredentials = task({ credentialSource: 'request', createdAt: new Date().toISOString() });
+    for (const t of [final, fresh, waiting, expiredWaiting, orphan, orphanWithRequestCredentials]) await s.insert(t);
     // Max age one minute: the hour-old waiting task is due to expire, so someone must pick it up.
-    expect((await l.claimOrphans(10, 60_000)).sort()).toEqual([expiredWaiting.id, orphan.id].sort());
+    expect((await l.claimOrphans(10, 60_000)).sort()).toEqual([expiredWaiting.id, orphan.id, orphanWithRequestCredentials.id].sort());
   });
 
   it('hands every lease back on close', async () => {
