@@ -8,6 +8,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmulatorSet, startDemoEmulators } from '../emulators/index.ts';
+import { MIGRATIONS, migrate } from '../src/tasks/store/migrations.ts';
 import { createDatabase } from './helpers/postgres.ts';
 import { type ReplicaProcess, replicaEnv, startReplicaProcess } from './helpers/replicas.ts';
 import { collect, eventually } from './helpers/stack.ts';
@@ -19,6 +20,7 @@ const TASK = `query ($id: ID!) { copyTask(id: $id) { id status isFinal upstreamT
 const WATCH = `subscription ($id: ID!) { copyTaskUpdated(id: $id) { id status isFinal progress { completed total } } }`;
 
 type Result = Record<string, any>;
+const LATEST = MIGRATIONS.at(-1)?.version ?? 0;
 
 let emulators: EmulatorSet;
 let admin: pg.Pool;
@@ -107,4 +109,18 @@ describe('replica processes on PostgreSQL', () => {
     expect(seen.at(-1)).toMatchObject({ status: 'SUCCEEDED', isFinal: true });
     expect(seen.filter((e) => e.isFinal)).toHaveLength(1);
   }, 120_000);
+
+  it('stops a replica at start, with a clear message, when the database schema is newer than it knows', async () => {
+    const url = await createDatabase('future');
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    try {
+      await migrate(pool);
+      await pool.query("INSERT INTO schema_migrations (version, name) VALUES ($1, 'from a newer copygraph')", [LATEST + 1]);
+    } finally {
+      await pool.end();
+    }
+    await expect(startReplicaProcess('future', replicaEnv(emulators, url))).rejects.toThrow(
+      `exited (1) before listening: copygraph: The database schema is at version ${LATEST + 1}, newer than this copygraph knows (${LATEST})`,
+    );
+  }, 60_000);
 });
