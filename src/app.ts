@@ -13,14 +13,15 @@ import { createLogger, currentLogScope, type Logger } from './core/logger.ts';
 import { observeTaskStore, registry } from './core/metrics.ts';
 import { currentTraceId, startTracing } from './core/tracing.ts';
 import { createOperationObserver } from './operation-observer.ts';
-import { startRetention } from './tasks/retention.ts';
+import { createPostgresRetentionLock, startRetention } from './tasks/retention.ts';
+import { isPostgresStore } from './tasks/store/postgres.ts';
 import { serveMetrics } from './transport/metrics.ts';
 import { createSchema } from './schema.ts';
 import { type RequestHeaders, serve } from './transport/http.ts';
 
 /** How long a drain waits for in-flight requests (main.ts waits longer before forcing the exit). */
 export { DRAIN_GRACE_MS } from './transport/http.ts';
-import { closeServices, createServices, resumeTasks, type ServiceOverrides, type Services } from './services.ts';
+import { closeServices, createServices, openSharedEngine, resumeTasks, type ServiceOverrides, type Services } from './services.ts';
 
 export interface AppOptions extends ServiceOverrides {
   readonly logger?: Logger;
@@ -40,9 +41,14 @@ export interface App {
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const tracing = await startTracing(config.tracing);
-  const services = createServices(config, logger, options);
+  const services = createServices(config, logger, { ...options, ...(await openSharedEngine(config, logger, options)) });
   const detachStore = observeTaskStore(services.store);
-  const retention = startRetention(services.store, config.retention, (msg, fields) => logger.info(fields, msg));
+  const retention = startRetention(
+    services.store,
+    config.retention,
+    (msg, fields) => logger.info(fields, msg),
+    isPostgresStore(services.store) ? createPostgresRetentionLock(services.store.pool) : undefined,
+  );
   const auth = new Authenticator(config.apiKeys);
   let stopping = false;
 

@@ -9,11 +9,17 @@ import { CozeClient } from '../datasources/coze.ts';
 import { Pan123Client } from '../datasources/pan123.ts';
 import { CozePoller } from './pollers/coze.ts';
 import { Pan123Poller } from './pollers/pan123.ts';
-import type { LimiterClock } from './core/rate-limiter.ts';
+import { createPostgresLock, type KeyedLock } from './core/locks.ts';
+import { type LimiterClock, type RateBudget, SharedRateBudget } from './core/rate-limiter.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './core/logger.ts';
+import { createInProcessLeases, createTakeover, type Takeover, type TaskLeases } from './tasks/leases.ts';
+import { createPostgresLeases } from './tasks/leases/postgres.ts';
+import { withPollBudget } from './tasks/poll-budget.ts';
 import { createInProcessPubSub, type TaskPubSub } from './tasks/pubsub.ts';
+import { createPostgresPubSub } from './tasks/pubsub/postgres.ts';
 import { TaskService } from './tasks/service.ts';
+import { createPostgresTaskStore } from './tasks/store/postgres.ts';
 import { createSqliteTaskStore, type TaskStore } from './tasks/store/sqlite.ts';
 import { TaskWatcher } from './tasks/watcher.ts';
 import { WikiNodeCache } from './wiki-node-cache.ts';
@@ -23,6 +29,10 @@ export interface Services {
   readonly logger: Logger;
   readonly store: TaskStore;
   readonly pubsub: TaskPubSub;
+  /** Which replica polls which task (in-process unless the engine is shared). */
+  readonly leases: TaskLeases;
+  /** Claims the tasks of replicas that died (a no-op loop on one process). */
+  readonly takeover: Takeover;
   readonly tasks: TaskService;
   readonly watcher: TaskWatcher;
   readonly qiniu: QiniuClient;
@@ -37,13 +47,29 @@ export interface Services {
 export interface ServiceOverrides {
   readonly store?: TaskStore;
   readonly pubsub?: TaskPubSub;
+  readonly leases?: TaskLeases;
+  /** How often a replica looks for orphaned tasks to take over (default 2 s). */
+  readonly takeoverIntervalMs?: number;
   /** The clock of client-side rate limiters (tests link it to an emulator's clock). */
   readonly rateLimitClock?: LimiterClock;
+  /** Upstream budgets and locks shared by the replicas (set by `openSharedEngine`). */
+  readonly shared?: SharedBudgets;
+}
+
+/** What several replicas must share beyond the store: call budgets, poll rates, copy serialisation. */
+export interface SharedBudgets {
+  /** Feishu calls per API and identity a minute. */
+  readonly feishu: RateBudget;
+  /** Task polls a second, per provider (one budget per provider). */
+  readonly polls: { readonly coze: RateBudget; readonly pan123: RateBudget };
+  /** Blue copies into one list, one at a time. */
+  readonly blueListLock: KeyedLock;
 }
 
 export function createServices(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Services {
   const store = overrides.store ?? createSqliteTaskStore(config.dbPath);
   const pubsub = overrides.pubsub ?? createInProcessPubSub();
+  const leases = overrides.leases ?? createInProcessLeases();
   const tasks = new TaskService(store, pubsub);
   const watcher = new TaskWatcher(
     {
@@ -54,37 +80,86 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     },
     config.credentials,
     (task, change) => tasks.change(task, change),
-    undefined,
+    leases,
     (msg, fields) => logger.warn(fields ?? {}, msg),
+    (id) => store.get(id),
   );
+  const takeover = createTakeover({
+    leases,
+    watcher,
+    read: (ids) => store.getMany(ids),
+    intervalMs: overrides.takeoverIntervalMs ?? 2_000,
+    maxTaskAgeMs: config.poll.maxTaskAgeMs,
+    log: (msg, fields) => logger.info(fields ?? {}, msg),
+  });
   const qiniu = new QiniuClient({ rsUrl: config.urls.qiniuRs, timeoutMs: config.upstreamTimeoutMs, signature: config.qiniuSignature });
   const feishu = new FeishuWikiClient({
     baseUrl: config.urls.feishu,
     timeoutMs: config.upstreamTimeoutMs,
     rateLimitPerMinute: config.feishuRateLimitPerMinute,
     clock: overrides.rateLimitClock,
+    budget: overrides.shared?.feishu,
   });
-  const blue = new BlueClient({ endpoint: config.urls.blue, timeoutMs: config.upstreamTimeoutMs });
+  const blue = new BlueClient({ endpoint: config.urls.blue, timeoutMs: config.upstreamTimeoutMs, listLock: overrides.shared?.blueListLock });
   const coze = new CozeClient({ baseUrl: config.urls.coze, timeoutMs: config.upstreamTimeoutMs });
   const pan123 = new Pan123Client({ baseUrl: config.urls.pan123, timeoutMs: config.upstreamTimeoutMs });
   // Registered before `resumeTasks` runs, so resumed Coze and 123pan tasks find their poller.
-  watcher.register(new CozePoller(coze, config.pollsPerSecond.coze));
-  watcher.register(new Pan123Poller(pan123, config.pollsPerSecond.pan123));
+  const cozePoller = new CozePoller(coze, config.pollsPerSecond.coze);
+  const pan123Poller = new Pan123Poller(pan123, config.pollsPerSecond.pan123);
+  const shared = overrides.shared;
+  watcher.register(shared ? withPollBudget(cozePoller, shared.polls.coze) : cozePoller);
+  watcher.register(shared ? withPollBudget(pan123Poller, shared.polls.pan123) : pan123Poller);
   // On the limiters' clock: tests that move time for the limiter move the cache's too.
   const clock = overrides.rateLimitClock;
   const wikiNodes = new WikiNodeCache({ ...config.feishuNodeCache, ...(clock ? { now: () => clock.now() } : {}) });
-  return { config, logger, store, pubsub, tasks, watcher, qiniu, feishu, wikiNodes, blue, coze, pan123 };
+  return { config, logger, store, pubsub, leases, takeover, tasks, watcher, qiniu, feishu, wikiNodes, blue, coze, pan123 };
 }
 
-/** Resumes watching the tasks a previous run left unfinished. */
+/**
+ * The shared engine when `COPYGRAPH_DATABASE_URL` is set: the PostgreSQL store (migrated on open),
+ * `LISTEN/NOTIFY` pub/sub and poll leases, as overrides for `createServices`. Nothing without a URL
+ * (SQLite and in-process parts). Overrides given by the caller win.
+ */
+export async function openSharedEngine(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Promise<ServiceOverrides> {
+  if (!config.databaseUrl || overrides.store) return overrides;
+  const store = await createPostgresTaskStore(config.databaseUrl);
+  const log = (msg: string, fields?: Record<string, unknown>) => logger.warn(fields ?? {}, msg);
+  try {
+    const pubsub = overrides.pubsub ?? (await createPostgresPubSub({ url: config.databaseUrl, pool: store.pool, read: (ids) => store.getMany(ids), log }));
+    const leases = overrides.leases ?? createPostgresLeases({ pool: store.pool, log });
+    const clock = overrides.rateLimitClock;
+    const pollBudget = (scope: string, perSecond: number) =>
+      new SharedRateBudget({ pool: store.pool, scope, limit: perSecond, windowMs: 1000, maxWaitMs: 30_000, maxQueue: 100_000 });
+    const shared: SharedBudgets = overrides.shared ?? {
+      feishu: new SharedRateBudget({ pool: store.pool, scope: 'feishu', limit: config.feishuRateLimitPerMinute, windowMs: 60_000, clock }),
+      polls: { coze: pollBudget('coze-polls', config.pollsPerSecond.coze), pan123: pollBudget('pan123-polls', config.pollsPerSecond.pan123) },
+      blueListLock: createPostgresLock(store.pool, 'blue-list'),
+    };
+    return { ...overrides, store, pubsub, leases, shared };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+/**
+ * Resumes watching the tasks a previous run left unfinished. With shared leases, the takeover loop
+ * claims them instead (only those no live replica holds).
+ */
 export async function resumeTasks(services: Services): Promise<number> {
+  if (services.leases.shared) {
+    services.takeover.start();
+    return 0;
+  }
   const active = await services.store.listActive();
   await services.watcher.resumeAll(active);
   return active.length;
 }
 
 export async function closeServices(services: Services): Promise<void> {
+  await services.takeover.stop();
   await services.watcher.stop();
+  await services.leases.close();
   await services.pubsub.close();
   await services.store.close();
 }

@@ -81,3 +81,29 @@ export function startRetention(
     },
   };
 }
+
+/** The advisory lock key of the retention sweep (any constant shared by all replicas). */
+const RETENTION_LOCK = 7_365_002;
+
+/**
+ * One sweep at a time over all replicas on PostgreSQL: a replica that finds the session lock taken
+ * skips its turn (the other replica is deleting). Deletes are safe to overlap anyway (SKIP LOCKED).
+ */
+export function createPostgresRetentionLock(pool: import('pg').Pool): RetentionLock {
+  return {
+    async tryRun(fn) {
+      const client = await pool.connect();
+      try {
+        const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [RETENTION_LOCK]);
+        if (!rows[0]?.ok) return undefined;
+        try {
+          return await fn();
+        } finally {
+          await client.query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK]);
+        }
+      } finally {
+        client.release();
+      }
+    },
+  };
+}
