@@ -42,7 +42,14 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     }
     const requestCredentials = parseCredentialOverrides(headers);
     const credentials = mergeCredentials(config.credentials, requestCredentials);
-    return { principal, credentials, requestCredentials, services, loaders: new Loaders(services, credentials, principal.id) };
+    return {
+      principal,
+      credentials,
+      requestCredentials,
+      services,
+      loaders: new Loaders(services, credentials, principal.id),
+      idempotencyKey: headers['idempotency-key'],
+    };
   };
 
   const http = await serve({

@@ -54,6 +54,8 @@ const EnvSchema = z.object({
   COPYGRAPH_POLL_INITIAL_MS: int(10, 600_000).default(1_000),
   COPYGRAPH_POLL_MAX_MS: int(10, 3_600_000).default(30_000),
   COPYGRAPH_TASK_MAX_AGE_S: int(1, 30 * 86_400).default(86_400),
+  /** How long an idempotency key is remembered (then forgotten: the same key starts a new copy). */
+  COPYGRAPH_IDEMPOTENCY_TTL_HOURS: int(1, 8760).default(24),
   QINIU_ACCESS_KEY: secret.optional(),
   QINIU_SECRET_KEY: secret.optional(),
   QINIU_RS_URL: url.default('https://rs-z0.qiniuapi.com'),
@@ -106,6 +108,11 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   readonly upstreamTimeoutMs: number;
   readonly poll: { readonly initialIntervalMs: number; readonly maxIntervalMs: number; readonly maxTaskAgeMs: number };
+  /**
+   * Idempotency keys: how long one is kept, and how long a claim whose task was never stored counts as
+   * still running (after that its copy is taken as never run: the claimer crashed before recording it).
+   */
+  readonly idempotency: { readonly ttlMs: number; readonly inFlightMs: number };
   readonly qiniuSignature: 'Qiniu' | 'QBox';
   readonly feishuRateLimitPerMinute: number;
   /** Most task polls a second per provider, over all its tasks. */
@@ -179,6 +186,11 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>> 
     corsOrigins: env.COPYGRAPH_CORS_ORIGINS ?? (production ? [] : SANDBOX_ORIGINS),
     upstreamTimeoutMs: env.COPYGRAPH_UPSTREAM_TIMEOUT_MS,
     poll: { initialIntervalMs: env.COPYGRAPH_POLL_INITIAL_MS, maxIntervalMs: env.COPYGRAPH_POLL_MAX_MS, maxTaskAgeMs: env.COPYGRAPH_TASK_MAX_AGE_S * 1000 },
+    idempotency: {
+      ttlMs: env.COPYGRAPH_IDEMPOTENCY_TTL_HOURS * 3_600_000,
+      // A copy call is a few upstream calls, each bounded by the timeout.
+      inFlightMs: Math.max(30_000, 4 * env.COPYGRAPH_UPSTREAM_TIMEOUT_MS),
+    },
     qiniuSignature: env.QINIU_SIGNATURE,
     feishuRateLimitPerMinute: env.FEISHU_RATE_LIMIT_PER_MINUTE,
     pollsPerSecond: { coze: env.COZE_POLLS_PER_SECOND, pan123: env.PAN123_POLLS_PER_SECOND },

@@ -13,6 +13,7 @@ import type { LimiterClock } from './core/rate-limiter.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './core/logger.ts';
 import { createInProcessPubSub, type TaskPubSub } from './tasks/pubsub.ts';
+import { IdempotencyKeys, type IdempotencyKeyStore, idempotencyStoreFor } from './tasks/idempotency.ts';
 import { TaskService } from './tasks/service.ts';
 import { createSqliteTaskStore, type TaskStore } from './tasks/store/sqlite.ts';
 import { TaskWatcher } from './tasks/watcher.ts';
@@ -24,6 +25,8 @@ export interface Services {
   readonly pubsub: TaskPubSub;
   readonly tasks: TaskService;
   readonly watcher: TaskWatcher;
+  /** Idempotency keys of copy mutations, on the task store's engine. */
+  readonly idempotency: IdempotencyKeys;
   readonly qiniu: QiniuClient;
   readonly feishu: FeishuWikiClient;
   readonly blue: BlueClient;
@@ -36,12 +39,20 @@ export interface ServiceOverrides {
   readonly pubsub?: TaskPubSub;
   /** The clock of client-side rate limiters (tests link it to an emulator's clock). */
   readonly rateLimitClock?: LimiterClock;
+  /** Where idempotency keys live (default: the task store's own engine). */
+  readonly idempotencyStore?: IdempotencyKeyStore;
+  /** The clock of idempotency keys, in epoch milliseconds (tests move it to expire keys). */
+  readonly idempotencyClock?: () => number;
 }
 
 export function createServices(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Services {
   const store = overrides.store ?? createSqliteTaskStore(config.dbPath);
   const pubsub = overrides.pubsub ?? createInProcessPubSub();
   const tasks = new TaskService(store, pubsub);
+  const idempotency = new IdempotencyKeys(overrides.idempotencyStore ?? idempotencyStoreFor(store), store, {
+    ...config.idempotency,
+    now: overrides.idempotencyClock,
+  });
   const watcher = new TaskWatcher(
     {
       initialIntervalMs: config.poll.initialIntervalMs,
@@ -67,7 +78,7 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
   // Registered before `resumeTasks` runs, so resumed Coze and 123pan tasks find their poller.
   watcher.register(new CozePoller(coze, config.pollsPerSecond.coze));
   watcher.register(new Pan123Poller(pan123, config.pollsPerSecond.pan123));
-  return { config, logger, store, pubsub, tasks, watcher, qiniu, feishu, blue, coze, pan123 };
+  return { config, logger, store, pubsub, tasks, watcher, idempotency, qiniu, feishu, blue, coze, pan123 };
 }
 
 /** Resumes watching the tasks a previous run left unfinished. */
