@@ -38,6 +38,11 @@ const EnvSchema = z.object({
   COPYGRAPH_DEMO: z.enum(['auto', 'true', 'false']).default('auto'),
   COPYGRAPH_DATA_DIR: z.string().min(1).default('data'),
   COPYGRAPH_DB_PATH: z.string().min(1).optional(),
+  /** A PostgreSQL URL: the shared engine for several replicas (tasks, pub/sub, leases, budgets). Unset: SQLite. */
+  COPYGRAPH_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgres:// or postgresql:// URL')
+    .optional(),
   COPYGRAPH_INTROSPECTION: bool.optional(),
   COPYGRAPH_CORS_ORIGINS: z
     .string()
@@ -103,6 +108,8 @@ export interface Config {
   /** Whether to start the built-in emulators and point the datasources at them. */
   readonly demo: boolean;
   readonly dbPath: string;
+  /** PostgreSQL URL (may hold a password: never logged). Undefined: the SQLite file at `dbPath`. */
+  readonly databaseUrl: string | undefined;
   readonly introspection: boolean;
   /** Origins allowed to call cross-origin ('*' allows any). */
   readonly corsOrigins: readonly string[];
@@ -182,6 +189,7 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>> 
     apiKeys: env.COPYGRAPH_API_KEYS,
     demo,
     dbPath: env.COPYGRAPH_DB_PATH ?? `${env.COPYGRAPH_DATA_DIR}/tasks.sqlite`,
+    databaseUrl: env.COPYGRAPH_DATABASE_URL,
     introspection: env.COPYGRAPH_INTROSPECTION ?? !production,
     corsOrigins: env.COPYGRAPH_CORS_ORIGINS ?? (production ? [] : SANDBOX_ORIGINS),
     upstreamTimeoutMs: env.COPYGRAPH_UPSTREAM_TIMEOUT_MS,

@@ -12,9 +12,13 @@ import { Pan123Poller } from './pollers/pan123.ts';
 import type { LimiterClock } from './core/rate-limiter.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './core/logger.ts';
+import { createInProcessLeases, createTakeover, type Takeover, type TaskLeases } from './tasks/leases.ts';
+import { createPostgresLeases } from './tasks/leases/postgres.ts';
 import { createInProcessPubSub, type TaskPubSub } from './tasks/pubsub.ts';
 import { IdempotencyKeys, type IdempotencyKeyStore, idempotencyStoreFor } from './tasks/idempotency.ts';
+import { createPostgresPubSub } from './tasks/pubsub/postgres.ts';
 import { TaskService } from './tasks/service.ts';
+import { createPostgresTaskStore } from './tasks/store/postgres.ts';
 import { createSqliteTaskStore, type TaskStore } from './tasks/store/sqlite.ts';
 import { TaskWatcher } from './tasks/watcher.ts';
 
@@ -23,6 +27,10 @@ export interface Services {
   readonly logger: Logger;
   readonly store: TaskStore;
   readonly pubsub: TaskPubSub;
+  /** Which replica polls which task (in-process unless the engine is shared). */
+  readonly leases: TaskLeases;
+  /** Claims the tasks of replicas that died (a no-op loop on one process). */
+  readonly takeover: Takeover;
   readonly tasks: TaskService;
   readonly watcher: TaskWatcher;
   /** Idempotency keys of copy mutations, on the task store's engine. */
@@ -37,6 +45,9 @@ export interface Services {
 export interface ServiceOverrides {
   readonly store?: TaskStore;
   readonly pubsub?: TaskPubSub;
+  readonly leases?: TaskLeases;
+  /** How often a replica looks for orphaned tasks to take over (default 2 s). */
+  readonly takeoverIntervalMs?: number;
   /** The clock of client-side rate limiters (tests link it to an emulator's clock). */
   readonly rateLimitClock?: LimiterClock;
   /** Where idempotency keys live (default: the task store's own engine). */
@@ -48,6 +59,7 @@ export interface ServiceOverrides {
 export function createServices(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Services {
   const store = overrides.store ?? createSqliteTaskStore(config.dbPath);
   const pubsub = overrides.pubsub ?? createInProcessPubSub();
+  const leases = overrides.leases ?? createInProcessLeases();
   const tasks = new TaskService(store, pubsub);
   const idempotency = new IdempotencyKeys(overrides.idempotencyStore ?? idempotencyStoreFor(store), store, {
     ...config.idempotency,
@@ -62,9 +74,18 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     },
     config.credentials,
     (task, change) => tasks.change(task, change),
-    undefined,
+    leases,
     (msg, fields) => logger.warn(fields ?? {}, msg),
+    (id) => store.get(id),
   );
+  const takeover = createTakeover({
+    leases,
+    watcher,
+    read: (ids) => store.getMany(ids),
+    intervalMs: overrides.takeoverIntervalMs ?? 2_000,
+    maxTaskAgeMs: config.poll.maxTaskAgeMs,
+    log: (msg, fields) => logger.info(fields ?? {}, msg),
+  });
   const qiniu = new QiniuClient({ rsUrl: config.urls.qiniuRs, timeoutMs: config.upstreamTimeoutMs, signature: config.qiniuSignature });
   const feishu = new FeishuWikiClient({
     baseUrl: config.urls.feishu,
@@ -78,18 +99,46 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
   // Registered before `resumeTasks` runs, so resumed Coze and 123pan tasks find their poller.
   watcher.register(new CozePoller(coze, config.pollsPerSecond.coze));
   watcher.register(new Pan123Poller(pan123, config.pollsPerSecond.pan123));
-  return { config, logger, store, pubsub, tasks, watcher, idempotency, qiniu, feishu, blue, coze, pan123 };
+  return { config, logger, store, pubsub, leases, takeover, tasks, watcher, idempotency, qiniu, feishu, blue, coze, pan123 };
 }
 
-/** Resumes watching the tasks a previous run left unfinished. */
+/**
+ * The shared engine when `COPYGRAPH_DATABASE_URL` is set: the PostgreSQL store (migrated on open),
+ * `LISTEN/NOTIFY` pub/sub and poll leases, as overrides for `createServices`. Nothing without a URL
+ * (SQLite and in-process parts). Overrides given by the caller win.
+ */
+export async function openSharedEngine(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Promise<ServiceOverrides> {
+  if (!config.databaseUrl || overrides.store) return overrides;
+  const store = await createPostgresTaskStore(config.databaseUrl);
+  const log = (msg: string, fields?: Record<string, unknown>) => logger.warn(fields ?? {}, msg);
+  try {
+    const pubsub = overrides.pubsub ?? (await createPostgresPubSub({ url: config.databaseUrl, pool: store.pool, read: (ids) => store.getMany(ids), log }));
+    const leases = overrides.leases ?? createPostgresLeases({ pool: store.pool, log });
+    return { ...overrides, store, pubsub, leases };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+/**
+ * Resumes watching the tasks a previous run left unfinished. With shared leases, the takeover loop
+ * claims them instead (only those no live replica holds).
+ */
 export async function resumeTasks(services: Services): Promise<number> {
+  if (services.leases.shared) {
+    services.takeover.start();
+    return 0;
+  }
   const active = await services.store.listActive();
   await services.watcher.resumeAll(active);
   return active.length;
 }
 
 export async function closeServices(services: Services): Promise<void> {
+  await services.takeover.stop();
   await services.watcher.stop();
+  await services.leases.close();
   await services.pubsub.close();
   await services.store.close();
 }
