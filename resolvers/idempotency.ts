@@ -5,18 +5,24 @@
  * src/tasks/idempotency.ts.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../src/context.ts';
 import { credentialKey } from '../src/core/credentials.ts';
 import { CopyErrorCode, InvalidInput, isUpstreamFailure, type Provider } from '../src/core/errors.ts';
 import { fingerprint, IDEMPOTENCY_KEY_PATTERN, IdempotencyKeyReused } from '../src/tasks/idempotency.ts';
 import { type CopyTaskRecord, TaskStatus } from '../src/tasks/model.ts';
 
-/** The task id a claimed key reserved, for the one task the running copy records. */
-const claimed = new AsyncLocalStorage<{ taskId: string; used: boolean }>();
+/** The task id reserved for the copy running in this scope (its key's claim, or a fresh one). */
+const reserved = new AsyncLocalStorage<{ taskId: string; used: boolean }>();
 
-/** The id reserved for the task being recorded now (once per claim), if the copy runs under a key. */
-export function takeClaimedTaskId(): string | undefined {
-  const scope = claimed.getStore();
+/** Runs one copy with `taskId` reserved for the task it records. */
+export function inCopyScope<T>(taskId: string, run: () => Promise<T>): Promise<T> {
+  return reserved.run({ taskId, used: false }, run);
+}
+
+/** The id reserved for the task being recorded now (once per copy), if any. */
+export function takeReservedTaskId(): string | undefined {
+  const scope = reserved.getStore();
   if (!scope || scope.used) return undefined;
   scope.used = true;
   return scope.taskId;
@@ -30,9 +36,14 @@ function keyOf(ctx: RequestContext, fromInput: string | null | undefined): strin
   return key;
 }
 
+/** Whether a failure proves the copy did not run: refused before anything was sent, or by the upstream. */
+function provablyNotRun(err: unknown): boolean {
+  return err instanceof InvalidInput || (isUpstreamFailure(err) && err.code !== CopyErrorCode.OUTCOME_UNKNOWN);
+}
+
 /**
- * Runs `copy` at most once per key: `operation` and the validated `request` make the fingerprint.
- * Without a key, just runs it.
+ * Runs `copy` (with the id its task gets) at most once per key: `operation` and the validated
+ * `request` make the fingerprint. Without a key, just runs it under a fresh id.
  */
 export async function idempotent(
   ctx: RequestContext,
@@ -40,10 +51,10 @@ export async function idempotent(
   operation: string,
   keyInput: string | null | undefined,
   request: unknown,
-  copy: () => Promise<CopyTaskRecord>,
+  copy: (taskId: string) => Promise<CopyTaskRecord>,
 ): Promise<CopyTaskRecord> {
   const key = keyOf(ctx, keyInput);
-  if (key === undefined) return copy();
+  if (key === undefined) return copy(randomUUID());
   const keys = ctx.services.idempotency;
   const owner = ctx.principal.id;
   const decision = await keys.begin(owner, key, fingerprint(operation, request));
@@ -51,15 +62,14 @@ export async function idempotent(
   if (decision.kind === 'reused') throw new IdempotencyKeyReused(key, decision.taskId);
   const { taskId } = decision;
   try {
-    return await claimed.run({ taskId, used: false }, copy);
+    return await copy(taskId);
   } catch (err) {
-    if (await ctx.services.store.get(taskId)) throw err; // recorded (e.g. FAILED): the key answers it from now on
-    const unknown = !(err instanceof InvalidInput) && !(isUpstreamFailure(err) && err.code !== CopyErrorCode.OUTCOME_UNKNOWN);
-    if (!unknown) {
-      // Provably not run (refused before or by the upstream): the key is free again.
+    if (provablyNotRun(err)) {
+      // Refused before or by the upstream: the key is free again (a FAILED task on record stays as history).
       await keys.release(owner, key, taskId);
       throw err;
     }
+    if (await ctx.services.store.get(taskId)) throw err; // recorded: the key answers it from now on
     // It may have run: the key keeps a task that says so, and a repeat answers it instead of copying again.
     const message = isUpstreamFailure(err) ? err.message : 'copygraph failed while the copy was under way; whether it ran upstream is unknown';
     await ctx.services.tasks.create({

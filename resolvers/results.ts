@@ -9,7 +9,8 @@ import { CopyErrorCode, InvalidInput, isUpstreamFailure, type Provider } from '.
 import type { IdempotencyKeyReusedError, InvalidInputError, UpstreamError } from '../src/generated/resolvers-types.ts';
 import { IdempotencyKeyReused } from '../src/tasks/idempotency.ts';
 import type { CopyTaskRecord } from '../src/tasks/model.ts';
-import { idempotent } from './idempotency.ts';
+import { idempotent, inCopyScope } from './idempotency.ts';
+import { lookingUpUnknown } from './outcome.ts';
 
 export type CopyResult =
   | (CopyTaskRecord & { __typename: 'CopyTask' })
@@ -67,8 +68,9 @@ export interface CopyCall<S extends z.ZodType> {
 }
 
 /**
- * Runs a copy: validates its input, then runs it at most once per idempotency key (see
- * ./idempotency.ts); answers its task on success, its typed failure otherwise.
+ * Runs a copy: validates its input, then runs it at most once per idempotency key (./idempotency.ts),
+ * turning an unknown outcome into a task that looks upstream where it can (./outcome.ts); answers its
+ * task on success, its typed failure otherwise.
  */
 export async function runCopy<S extends z.ZodType>(
   ctx: RequestContext,
@@ -77,7 +79,11 @@ export async function runCopy<S extends z.ZodType>(
 ): Promise<CopyResult> {
   try {
     const request = parseInput(call.schema, call.input);
-    return asTaskResult(await idempotent(ctx, call.provider, call.operation, call.input.idempotencyKey, request, () => copy(request)));
+    const { provider, operation } = call;
+    const task = await idempotent(ctx, provider, operation, call.input.idempotencyKey, request, (taskId) =>
+      lookingUpUnknown(ctx, provider, operation, request, taskId, () => inCopyScope(taskId, () => copy(request))),
+    );
+    return asTaskResult(task);
   } catch (err) {
     return asErrorResult(err);
   }

@@ -9,6 +9,8 @@ import { CozeClient } from '../datasources/coze.ts';
 import { Pan123Client } from '../datasources/pan123.ts';
 import { CozePoller } from './pollers/coze.ts';
 import { Pan123Poller } from './pollers/pan123.ts';
+import { QiniuOutcomeLookup } from './pollers/outcome-qiniu.ts';
+import { OutcomePoller } from './pollers/outcome-resolution.ts';
 import type { LimiterClock } from './core/rate-limiter.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './core/logger.ts';
@@ -99,6 +101,9 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
   // Registered before `resumeTasks` runs, so resumed Coze and 123pan tasks find their poller.
   watcher.register(new CozePoller(coze, config.pollsPerSecond.coze));
   watcher.register(new Pan123Poller(pan123, config.pollsPerSecond.pan123));
+  // Synchronous copies have a poller only to find out what happened to a copy whose answer was lost.
+  const outcome = { settleMs: config.upstreamTimeoutMs, giveUpMs: Math.max(60_000, 10 * config.upstreamTimeoutMs), maxPollsPerSecond: 5 };
+  watcher.register(new OutcomePoller(new QiniuOutcomeLookup(qiniu), outcome));
   return { config, logger, store, pubsub, leases, takeover, tasks, watcher, idempotency, qiniu, feishu, blue, coze, pan123 };
 }
 
