@@ -9,7 +9,7 @@ import { Provider } from '../src/core/errors.ts';
 import type { BlueTodoResolvers, MutationResolvers, UnidentifiedBlueTodo } from '../src/generated/resolvers-types.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
 import { runCopy } from './results.ts';
-import { recordTask, referenceFailure } from './tasking.ts';
+import { referenceFailure, submitCopy } from './tasking.ts';
 
 /** Blue ids (cuid-like): non-empty, no spaces, bounded. */
 const Id = z
@@ -37,20 +37,26 @@ export const Mutation: MutationResolvers = {
   copyTodo: (_parent, { input }, ctx) =>
     runCopy(ctx, { operation: 'copyTodo', provider: Provider.BLUE, schema: CopyTodoInput, input }, async (request) => {
       const creds = scopedBlueCredentials(ctx.credentials.blue);
-      const outcome = await ctx.services.blue.copyTodo(creds, request);
-      const result: (BlueTodoRef & { __typename: 'BlueTodo' }) | (UnidentifiedBlueTodo & { __typename: 'UnidentifiedBlueTodo' }) = outcome.identified
-        ? { __typename: 'BlueTodo', id: outcome.todoId }
-        : { __typename: 'UnidentifiedBlueTodo', todoListId: outcome.todoListId, copyTitle: outcome.title, reason: outcome.reason };
-      ctx.services.logger.info(
-        {
-          provider: 'BLUE',
-          principal: ctx.principal.id,
-          identified: outcome.identified,
-          ...(outcome.identified ? { todoId: outcome.todoId } : { reason: outcome.reason }),
+      return submitCopy(
+        ctx,
+        Provider.BLUE,
+        () => ctx.services.blue.copyTodo(creds, request),
+        (outcome) => {
+          const result: (BlueTodoRef & { __typename: 'BlueTodo' }) | (UnidentifiedBlueTodo & { __typename: 'UnidentifiedBlueTodo' }) = outcome.identified
+            ? { __typename: 'BlueTodo', id: outcome.todoId }
+            : { __typename: 'UnidentifiedBlueTodo', todoListId: outcome.todoListId, copyTitle: outcome.title, reason: outcome.reason };
+          ctx.services.logger.info(
+            {
+              provider: 'BLUE',
+              principal: ctx.principal.id,
+              identified: outcome.identified,
+              ...(outcome.identified ? { todoId: outcome.todoId } : { reason: outcome.reason }),
+            },
+            'record copied',
+          );
+          return { status: TaskStatus.SUCCEEDED, result };
         },
-        'record copied',
       );
-      return recordTask(ctx, Provider.BLUE, { status: TaskStatus.SUCCEEDED, result });
     }),
 };
 

@@ -9,7 +9,7 @@ import type { MutationResolvers, WikiNodeResolvers } from '../src/generated/reso
 import { TaskStatus } from '../src/tasks/model.ts';
 import type { WikiNodeModel } from '../datasources/feishu-wiki.ts';
 import { runCopy } from './results.ts';
-import { recordTask, referenceFailure } from './tasking.ts';
+import { referenceFailure, submitCopy } from './tasking.ts';
 
 /** Feishu tokens and ids: 1 to 999 characters (the documented bound of `target_parent_token`), no spaces. */
 const Token = z
@@ -49,15 +49,21 @@ export const Mutation: MutationResolvers = {
   copyWikiNode: (_parent, { input }, ctx) =>
     runCopy(ctx, { operation: 'copyWikiNode', provider: Provider.FEISHU, schema: CopyWikiNodeInput, input }, async (request) => {
       const creds = requireCredentials(ctx.credentials, 'feishu');
-      const node = await ctx.services.feishu.copyNode(creds, request);
-      // The copy answer is the full node: a reference to it later in this request needs no get_node.
-      ctx.loaders.feishuNode.prime(node.nodeToken, node);
-      const result: WikiNodeModel & { __typename: 'WikiNode' } = { __typename: 'WikiNode', ...node };
-      ctx.services.logger.info(
-        { provider: 'FEISHU', principal: ctx.principal.id, asUser: Boolean(creds.userAccessToken), nodeToken: node.nodeToken },
-        'wiki node copied',
+      return submitCopy(
+        ctx,
+        Provider.FEISHU,
+        () => ctx.services.feishu.copyNode(creds, request),
+        (node) => {
+          // The copy answer is the full node: a reference to it later in this request needs no get_node.
+          ctx.loaders.feishuNode.prime(node.nodeToken, node);
+          const result: WikiNodeModel & { __typename: 'WikiNode' } = { __typename: 'WikiNode', ...node };
+          ctx.services.logger.info(
+            { provider: 'FEISHU', principal: ctx.principal.id, asUser: Boolean(creds.userAccessToken), nodeToken: node.nodeToken },
+            'wiki node copied',
+          );
+          return { status: TaskStatus.SUCCEEDED, result };
+        },
       );
-      return recordTask(ctx, Provider.FEISHU, { status: TaskStatus.SUCCEEDED, result });
     }),
 };
 

@@ -12,12 +12,20 @@ import { CopyErrorCode, InvalidInput, isUpstreamFailure, type Provider } from '.
 import { fingerprint, IDEMPOTENCY_KEY_PATTERN, IdempotencyKeyReused } from '../src/tasks/idempotency.ts';
 import { type CopyTaskRecord, TaskStatus } from '../src/tasks/model.ts';
 
-/** The task id reserved for the copy running in this scope (its key's claim, or a fresh one). */
-const reserved = new AsyncLocalStorage<{ taskId: string; used: boolean }>();
+/**
+ * The copy running in this scope: the task id reserved for it (its key's claim, or a fresh one), and
+ * whether an unknown outcome of its call will be looked up upstream (./outcome.ts).
+ */
+const reserved = new AsyncLocalStorage<{ taskId: string; used: boolean; lookedUp: boolean }>();
 
 /** Runs one copy with `taskId` reserved for the task it records. */
-export function inCopyScope<T>(taskId: string, run: () => Promise<T>): Promise<T> {
-  return reserved.run({ taskId, used: false }, run);
+export function inCopyScope<T>(taskId: string, lookedUp: boolean, run: () => Promise<T>): Promise<T> {
+  return reserved.run({ taskId, used: false, lookedUp }, run);
+}
+
+/** Whether an `OUTCOME_UNKNOWN` of the copy running now will be looked up (and its task taken over). */
+export function outcomeWillBeLookedUp(): boolean {
+  return reserved.getStore()?.lookedUp ?? false;
 }
 
 /** The id reserved for the task being recorded now (once per copy), if any. */

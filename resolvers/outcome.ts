@@ -10,6 +10,7 @@ import { CopyErrorCode, isUpstreamFailure, type Provider } from '../src/core/err
 import { outcomeWatch } from '../src/pollers/outcome-resolution.ts';
 import { type QiniuOutcomeDetail, qiniuOutcomeDetail } from '../src/pollers/outcome-qiniu.ts';
 import { type CopyTaskRecord, type TaskChange, TaskStatus } from '../src/tasks/model.ts';
+import { inCopyScope } from './idempotency.ts';
 import { watchTask } from './tasking.ts';
 
 /** Per copy operation whose outcome can be looked up: the detail its lookup needs, from the validated input. */
@@ -27,10 +28,10 @@ export async function lookingUpUnknown(
   copy: () => Promise<CopyTaskRecord>,
 ): Promise<CopyTaskRecord> {
   const lookup = LOOKUPS[operation] as ((request: unknown) => unknown) | undefined;
-  if (!lookup) return copy();
+  if (!lookup) return inCopyScope(taskId, false, copy);
   const since = new Date();
   try {
-    return await copy();
+    return await inCopyScope(taskId, true, copy);
   } catch (err) {
     if (!isUpstreamFailure(err) || err.code !== CopyErrorCode.OUTCOME_UNKNOWN) throw err;
     const change: TaskChange = {
@@ -43,6 +44,7 @@ export async function lookingUpUnknown(
         logId: err.logId,
       },
     };
+    // Stored already when the call went through `submitCopy` (RUNNING, "submitting"); created otherwise.
     const stored = await ctx.services.store.get(taskId);
     const task = stored
       ? await ctx.services.tasks.change(stored, change)

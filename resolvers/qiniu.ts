@@ -9,7 +9,7 @@ import { requireCredentials } from '../src/core/credentials.ts';
 import type { MutationResolvers, StorageObjectResolvers } from '../src/generated/resolvers-types.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
 import { runCopy } from './results.ts';
-import { recordTask } from './tasking.ts';
+import { submitCopy } from './tasking.ts';
 
 /** Qiniu bucket names: 3–63 characters, lowercase letters, digits and hyphens, not starting or ending with a hyphen. */
 const Bucket = z
@@ -40,10 +40,16 @@ export const Mutation: MutationResolvers = {
   copyObject: (_parent, { input }, ctx) =>
     runCopy(ctx, { operation: 'copyObject', provider: Provider.QINIU, schema: CopyObjectInput, input }, async ({ source, destination, overwrite }) => {
       const keys = requireCredentials(ctx.credentials, 'qiniu');
-      const { reqId } = await ctx.services.qiniu.copy(keys, source, destination, overwrite);
       const result: StorageObjectRef & { __typename: 'StorageObject' } = { __typename: 'StorageObject', bucket: destination.bucket, key: destination.key };
-      ctx.services.logger.info({ provider: 'QINIU', principal: ctx.principal.id, reqId }, 'object copied');
-      return recordTask(ctx, Provider.QINIU, { status: TaskStatus.SUCCEEDED, result });
+      return submitCopy(
+        ctx,
+        Provider.QINIU,
+        () => ctx.services.qiniu.copy(keys, source, destination, overwrite),
+        ({ reqId }) => {
+          ctx.services.logger.info({ provider: 'QINIU', principal: ctx.principal.id, reqId }, 'object copied');
+          return { status: TaskStatus.SUCCEEDED, result };
+        },
+      );
     }),
 };
 

@@ -9,7 +9,7 @@ import { CopyErrorCode, InvalidInput, isUpstreamFailure, type Provider } from '.
 import type { IdempotencyKeyReusedError, InvalidInputError, UpstreamError } from '../src/generated/resolvers-types.ts';
 import { IdempotencyKeyReused } from '../src/tasks/idempotency.ts';
 import type { CopyTaskRecord } from '../src/tasks/model.ts';
-import { idempotent, inCopyScope } from './idempotency.ts';
+import { idempotent } from './idempotency.ts';
 import { lookingUpUnknown } from './outcome.ts';
 
 export type CopyResult =
@@ -81,7 +81,7 @@ export async function runCopy<S extends z.ZodType>(
     const request = parseInput(call.schema, call.input);
     const { provider, operation } = call;
     const task = await idempotent(ctx, provider, operation, call.input.idempotencyKey, request, (taskId) =>
-      lookingUpUnknown(ctx, provider, operation, request, taskId, () => inCopyScope(taskId, () => copy(request))),
+      lookingUpUnknown(ctx, provider, operation, request, taskId, () => copy(request)),
     );
     return asTaskResult(task);
   } catch (err) {

@@ -5,9 +5,9 @@
  */
 import type { RequestContext } from '../src/context.ts';
 import { credentialKey } from '../src/core/credentials.ts';
-import { CopyErrorCode, graphQLError, type Provider, UpstreamFailure } from '../src/core/errors.ts';
-import type { CopyTaskRecord, TaskChange } from '../src/tasks/model.ts';
-import { takeReservedTaskId } from './idempotency.ts';
+import { CopyErrorCode, graphQLError, isUpstreamFailure, type Provider, UpstreamFailure } from '../src/core/errors.ts';
+import { type CopyTaskRecord, submittingMarker, type TaskChange, type TaskErrorRecord, TaskStatus } from '../src/tasks/model.ts';
+import { outcomeWillBeLookedUp, takeReservedTaskId } from './idempotency.ts';
 
 /** Whether this request brought its own credentials for the provider. */
 function usesRequestCredentials(ctx: RequestContext, provider: Provider): boolean {
@@ -23,6 +23,42 @@ export function recordTask(ctx: RequestContext, provider: Provider, change: Task
     credentialSource: usesRequestCredentials(ctx, provider) ? 'request' : 'config',
     change,
   });
+}
+
+/**
+ * Makes one upstream copy call under the "submitting" record (src/tasks/model.ts): the task is stored
+ * `RUNNING` with the marker (beside `watchFields`) *before* the call, so a crash during the call is
+ * found after the restart and reported, never sent again. The answer's change (`settle`) is recorded
+ * without the marker; a failure is recorded as the task's error (FAILED) and thrown on, so the mutation
+ * answers with it. Every provider's copy goes through here (123pan marks its parts instead).
+ */
+export async function submitCopy<T>(
+  ctx: RequestContext,
+  provider: Provider,
+  call: () => Promise<T>,
+  settle: (answer: T) => TaskChange,
+  watchFields: Readonly<Record<string, unknown>> = {},
+): Promise<CopyTaskRecord> {
+  const task = await recordTask(ctx, provider, { status: TaskStatus.RUNNING, watch: { ...watchFields, ...submittingMarker() } });
+  let answer: T;
+  try {
+    answer = await call();
+  } catch (err) {
+    // An unknown outcome that copygraph will look up stays RUNNING: ./outcome.ts takes the task over.
+    const lookedUp = isUpstreamFailure(err) && err.code === CopyErrorCode.OUTCOME_UNKNOWN && outcomeWillBeLookedUp();
+    if (!lookedUp) await ctx.services.tasks.change(task, { status: TaskStatus.FAILED, watch: null, error: failedCallError(err) });
+    throw err;
+  }
+  return ctx.services.tasks.change(task, { watch: null, ...settle(answer) });
+}
+
+function failedCallError(err: unknown): TaskErrorRecord {
+  if (isUpstreamFailure(err)) return { code: err.code, message: err.message, upstreamCode: err.upstreamCode, logId: err.logId };
+  // A bug after the request may have been sent: nobody can say the copy did not run.
+  return {
+    code: CopyErrorCode.OUTCOME_UNKNOWN,
+    message: 'copygraph failed while making the copy call (see the server log); the copy may or may not have happened.',
+  };
 }
 
 /** Hands a recorded, not yet final task to the watcher, with the request's credentials when it used its own. */

@@ -195,11 +195,11 @@ describe('copyTodo', () => {
     expect(answer).toMatchObject({ code: 'RATE_LIMITED', upstreamCode: 'RATE_LIMITED', upstreamMessage: 'Rate limit exceeded', retryable: true });
   });
 
-  it('maps codes it has no more specific answer for to UPSTREAM_ERROR with the Blue code kept', async () => {
+  it('maps PROJECT_NOT_ACTIVE (a documented refusal) to FORBIDDEN with the Blue code kept', async () => {
     emu.setProjectActive(D.projects.archive.id, false);
     try {
       const answer = await copy({ todoId: D.todos.launchPlan, todoListId: D.lists.archive.doing, options: [] });
-      expect(answer).toMatchObject({ code: 'UPSTREAM_ERROR', upstreamCode: 'PROJECT_NOT_ACTIVE', upstreamMessage: 'Project is not active.' });
+      expect(answer).toMatchObject({ code: 'FORBIDDEN', upstreamCode: 'PROJECT_NOT_ACTIVE', upstreamMessage: 'Project is not active.', retryable: false });
     } finally {
       emu.setProjectActive(D.projects.archive.id, true);
     }

@@ -19,7 +19,7 @@
 import type { UpstreamCredentials } from '../core/credentials.ts';
 import { CopyErrorCode, isUpstreamFailure, type Provider } from '../core/errors.ts';
 import { createInProcessLeases, type TaskLeases } from './leases.ts';
-import { type CopyTaskRecord, isFinalStatus, type TaskChange, TaskStatus } from './model.ts';
+import { type CopyTaskRecord, isFinalStatus, isSubmitting, interruptedWhileSubmitting, type TaskChange, TaskStatus } from './model.ts';
 
 /** Records a change in the middle of a poll (e.g. an upstream task id right after its submit). */
 export type Checkpoint = (change: TaskChange) => Promise<CopyTaskRecord>;
@@ -112,12 +112,18 @@ export class TaskWatcher {
   }
 
   /**
-   * Resumes the non-final tasks of a previous run. Tasks that need request credentials are marked so
+   * Resumes the non-final tasks of a previous run. A task still marked "submitting" (model.ts) ends
+   * FAILED with OUTCOME_UNKNOWN, never re-submitted. Tasks that need request credentials are marked so
    * and wait for `resume` (or their maximum age).
    */
   async resumeAll(tasks: readonly CopyTaskRecord[]): Promise<void> {
     for (const task of tasks) {
       if (isFinalStatus(task.status)) continue;
+      // Its upstream copy call was in flight when the last run stopped: reported, never sent again (model.ts).
+      if (isSubmitting(task.watch)) {
+        await this.record(task, interruptedWhileSubmitting(task));
+        continue;
+      }
       if (task.credentialSource === 'request' && !this.#requestCredentials.has(task.id)) {
         let waiting = task;
         if (this.#age(task) > this.options.maxTaskAgeMs) {
