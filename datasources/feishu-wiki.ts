@@ -73,6 +73,7 @@ export interface FeishuWikiClientOptions {
 export const FEISHU_APIS = {
   copy: 'wiki.v2.spaceNode.copy',
   getNode: 'wiki.v2.space.getNode',
+  listNodes: 'wiki.v2.spaceNode.list',
 } as const;
 type FeishuApi = (typeof FEISHU_APIS)[keyof typeof FEISHU_APIS];
 
@@ -112,6 +113,10 @@ const Envelope = z
   })
   .loose();
 const NodeData = z.object({ node: NodeWire }).loose();
+const NodePage = z.object({ items: z.array(NodeWire).nullish(), page_token: z.string().nullish(), has_more: z.boolean().nullish() }).loose();
+
+/** Pages of 50 (the documented maximum) read at most when listing one node's children. */
+export const MAX_CHILD_PAGES = 20;
 
 const blankToNull = (v: string | null | undefined): string | null => (v === undefined || v === null || v === '' ? null : v);
 
@@ -290,6 +295,42 @@ export class FeishuWikiClient {
     const path = `/open-apis/wiki/v2/spaces/${encodeURIComponent(req.spaceId)}/nodes/${encodeURIComponent(req.nodeToken)}/copy`;
     const data = await this.#call(creds, FEISHU_APIS.copy, 'POST', path, JSON.stringify(body), false);
     return this.#node(data, 'copy');
+  }
+
+  /**
+   * The children of `parentNodeToken` in a space (its top level when undefined), in Feishu's order,
+   * through `GET /open-apis/wiki/v2/spaces/:space_id/nodes` (获取知识空间子节点列表), 50 a page, at most
+   * `MAX_CHILD_PAGES` pages; `complete` is false when there were more.
+   */
+  async listChildren(creds: FeishuCredentials, spaceId: string, parentNodeToken: string | undefined): Promise<{ nodes: WikiNodeModel[]; complete: boolean }> {
+    const nodes: WikiNodeModel[] = [];
+    let pageToken: string | undefined;
+    for (let page = 0; page < MAX_CHILD_PAGES; page++) {
+      const query = new URLSearchParams({ page_size: '50' });
+      if (parentNodeToken) query.set('parent_node_token', parentNodeToken);
+      if (pageToken) query.set('page_token', pageToken);
+      const data = await this.#call(
+        creds,
+        FEISHU_APIS.listNodes,
+        'GET',
+        `/open-apis/wiki/v2/spaces/${encodeURIComponent(spaceId)}/nodes?${query}`,
+        undefined,
+        true,
+      );
+      const parsed = NodePage.safeParse(data);
+      if (!parsed.success) {
+        throw new UpstreamFailure({
+          code: CopyErrorCode.UPSTREAM_ERROR,
+          provider: Provider.FEISHU,
+          message: 'Feishu: the node list answer was unreadable.',
+          retryable: false,
+        });
+      }
+      nodes.push(...(parsed.data.items ?? []).map(toWikiNode));
+      if (!parsed.data.has_more || !parsed.data.page_token) return { nodes, complete: true };
+      pageToken = parsed.data.page_token;
+    }
+    return { nodes, complete: false };
   }
 
   /** Reads one node by its node token. */

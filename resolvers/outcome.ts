@@ -7,6 +7,7 @@
 import type { RequestContext } from '../src/context.ts';
 import { credentialKey } from '../src/core/credentials.ts';
 import { CopyErrorCode, isUpstreamFailure, type Provider } from '../src/core/errors.ts';
+import { type FeishuOutcomeDetail, feishuOutcomeDetail } from '../src/pollers/outcome-feishu.ts';
 import { outcomeWatch } from '../src/pollers/outcome-resolution.ts';
 import { type QiniuOutcomeDetail, qiniuOutcomeDetail } from '../src/pollers/outcome-qiniu.ts';
 import { type CopyTaskRecord, type TaskChange, TaskStatus } from '../src/tasks/model.ts';
@@ -16,6 +17,7 @@ import { watchTask } from './tasking.ts';
 /** Per copy operation whose outcome can be looked up: the detail its lookup needs, from the validated input. */
 const LOOKUPS: Readonly<Record<string, (request: never) => unknown>> = {
   copyObject: (request: QiniuOutcomeDetail) => qiniuOutcomeDetail(request),
+  copyWikiNode: (request: FeishuOutcomeDetail) => feishuOutcomeDetail(request),
 };
 
 /** Runs `copy`; an `OUTCOME_UNKNOWN` it throws becomes a task that looks upstream, where that is possible. */

@@ -9,6 +9,7 @@ import { CozeClient } from '../datasources/coze.ts';
 import { Pan123Client } from '../datasources/pan123.ts';
 import { CozePoller } from './pollers/coze.ts';
 import { Pan123Poller } from './pollers/pan123.ts';
+import { FeishuOutcomeLookup } from './pollers/outcome-feishu.ts';
 import { QiniuOutcomeLookup } from './pollers/outcome-qiniu.ts';
 import { OutcomePoller } from './pollers/outcome-resolution.ts';
 import type { LimiterClock } from './core/rate-limiter.ts';
@@ -104,6 +105,7 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
   // Synchronous copies have a poller only to find out what happened to a copy whose answer was lost.
   const outcome = { settleMs: config.upstreamTimeoutMs, giveUpMs: Math.max(60_000, 10 * config.upstreamTimeoutMs), maxPollsPerSecond: 5 };
   watcher.register(new OutcomePoller(new QiniuOutcomeLookup(qiniu), outcome));
+  watcher.register(new OutcomePoller(new FeishuOutcomeLookup(feishu), outcome));
   return { config, logger, store, pubsub, leases, takeover, tasks, watcher, idempotency, qiniu, feishu, blue, coze, pan123 };
 }
 

@@ -90,7 +90,7 @@ describe('a gateway answers 502/504 after forwarding the copy', () => {
     expect(qiniu.control.calls('copy')).toBe(copies + 1);
   });
 
-  it('Feishu: one copy upstream, OUTCOME_UNKNOWN (504)', async () => {
+  it('Feishu: one copy upstream, OUTCOME_UNKNOWN (504), then looked up: the task ends SUCCEEDED', async () => {
     const feishu = stack.emulators.feishu;
     const before = await taskIds();
     proxies.feishu.failAfterForward({ method: 'POST', path: /\/copy$/, status: 504 });
@@ -98,9 +98,16 @@ describe('a gateway answers 502/504 after forwarding the copy', () => {
     const { copyWikiNode } = await stack.data<{ copyWikiNode: Result }>(`mutation ($input: CopyWikiNodeInput!) { copyWikiNode(input: $input) { ${ANSWER} } }`, {
       input: { spaceId: FEISHU_DEMO.spaceId, nodeToken: FEISHU_DEMO.nodes.onboarding, targetParentToken: FEISHU_DEMO.nodes.templates },
     });
-    expect(copyWikiNode).toMatchObject({ __typename: 'UpstreamError', code: 'OUTCOME_UNKNOWN', provider: 'FEISHU', retryable: false });
+    // Feishu lets copygraph look (the parent's children): the answer is the task, RUNNING until it knows.
+    expect(copyWikiNode).toMatchObject({ __typename: 'CopyTask', status: 'RUNNING', error: { code: 'OUTCOME_UNKNOWN' } });
     expect(feishu.control.calls(FEISHU_ROUTES.copy)).toBe(copies + 1);
-    expect(await failedTaskOf('FEISHU', before)).toMatchObject({ status: 'FAILED', error: { code: 'OUTCOME_UNKNOWN' } });
+    const final = await eventually(async () => {
+      const { copyTask } = await stack.data<{ copyTask: Result }>(TASK, { id: copyWikiNode.id });
+      return copyTask.isFinal ? copyTask : undefined;
+    });
+    expect(final).toMatchObject({ status: 'SUCCEEDED', error: null });
+    expect(before.has(copyWikiNode.id)).toBe(false);
+    expect(feishu.control.calls(FEISHU_ROUTES.copy)).toBe(copies + 1);
   });
 
   it('Blue: one copyTodo upstream (the record exists), OUTCOME_UNKNOWN', async () => {

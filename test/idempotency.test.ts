@@ -15,7 +15,7 @@ import { PAN123_DEMO } from '../emulators/pan123.ts';
 import { type App, startApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { fingerprint } from '../src/tasks/idempotency.ts';
-import { ALICE, BOB, baseEnv, type Stack, startStack } from './helpers/stack.ts';
+import { ALICE, BOB, baseEnv, eventually, type Stack, startStack } from './helpers/stack.ts';
 
 const ANSWER = `__typename
     ... on CopyTask { id provider status error { code message } }
@@ -206,16 +206,40 @@ describe('idempotency keys on every copy mutation', () => {
 });
 
 describe('a key that may have run (OUTCOME_UNKNOWN) is kept', () => {
-  it('answers the recorded FAILED task to a retry instead of copying again', async () => {
-    const emu = stack.emulators.feishu;
-    emu.control.injectFault({ route: FEISHU_ROUTES.copy, status: 504, body: 'Gateway Timeout', times: 1 });
-    const doc = `mutation ($input: CopyWikiNodeInput!) { answer: copyWikiNode(input: $input) { ${ANSWER} } }`;
-    const input = { spaceId: FEISHU_DEMO.spaceId, nodeToken: FEISHU_DEMO.nodes.onboarding, targetSpaceId: FEISHU_DEMO.spaceId, idempotencyKey: freshKey() };
-    const before = emu.control.calls(FEISHU_ROUTES.copy);
+  it('answers the recorded FAILED task to a retry instead of copying again (Coze: no lookup)', async () => {
+    const emu = stack.emulators.coze;
+    emu.control.injectFault({ route: COZE_ROUTES.copy, status: 504, body: 'Gateway Timeout', times: 1 });
+    const doc = `mutation ($input: CopyCozeEntityInput!) { answer: copyCozeEntity(input: $input) { ${ANSWER} } }`;
+    const input = { entityId: COZE_DEMO.botId, entityType: 'BOT', idempotencyKey: freshKey() };
+    const before = emu.control.calls(COZE_ROUTES.copy);
     const first = (await stack.data(doc, { input })).answer;
     expect(first).toMatchObject({ __typename: 'UpstreamError', code: 'OUTCOME_UNKNOWN' });
     const retry = (await stack.data(doc, { input })).answer;
-    expect(retry).toMatchObject({ __typename: 'CopyTask', provider: 'FEISHU', status: 'FAILED', error: { code: 'OUTCOME_UNKNOWN' } });
+    expect(retry).toMatchObject({ __typename: 'CopyTask', provider: 'COZE', status: 'FAILED', error: { code: 'OUTCOME_UNKNOWN' } });
+    expect(emu.control.calls(COZE_ROUTES.copy) - before).toBe(1);
+  });
+
+  it('answers the task being looked up to a retry, and its final state once known (Feishu)', async () => {
+    const emu = stack.emulators.feishu;
+    emu.control.injectFault({ route: FEISHU_ROUTES.copy, status: 504, body: 'Gateway Timeout', times: 1 });
+    const doc = `mutation ($input: CopyWikiNodeInput!) { answer: copyWikiNode(input: $input) { ${ANSWER} } }`;
+    const input = {
+      spaceId: FEISHU_DEMO.spaceId,
+      nodeToken: FEISHU_DEMO.nodes.onboarding,
+      targetSpaceId: FEISHU_DEMO.spaceId,
+      title: `Looked up ${freshKey()}`,
+      idempotencyKey: freshKey(),
+    };
+    const before = emu.control.calls(FEISHU_ROUTES.copy);
+    const first = (await stack.data(doc, { input })).answer;
+    expect(first).toMatchObject({ __typename: 'CopyTask', status: 'RUNNING', error: { code: 'OUTCOME_UNKNOWN' } });
+    expect((await stack.data(doc, { input })).answer).toMatchObject({ __typename: 'CopyTask', id: first.id });
+    // The emulator's injected 504 copied nothing: the lookup ends the task as not run.
+    const final = await eventually(async () => {
+      const answer = (await stack.data(doc, { input })).answer;
+      return answer.status === 'RUNNING' ? undefined : answer;
+    });
+    expect(final).toMatchObject({ id: first.id, status: 'FAILED', error: { code: 'UPSTREAM_UNAVAILABLE' } });
     expect(emu.control.calls(FEISHU_ROUTES.copy) - before).toBe(1);
   });
 });

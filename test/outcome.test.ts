@@ -13,6 +13,7 @@ import { createClient } from 'graphql-ws';
 import { pino } from 'pino';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FEISHU_DEMO, FEISHU_ROUTES } from '../emulators/feishu.ts';
 import { type EmulatorSet, startDemoEmulators } from '../emulators/index.ts';
 import { type App, startApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
@@ -89,7 +90,19 @@ async function startGateway(target: string): Promise<Gateway> {
   return Object.assign(gateway, { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
 }
 
-const TASK = `query ($id: ID!) { copyTask(id: $id) { id status error { code message } result { __typename ... on StorageObject { bucket key hash } } } }`;
+const TASK = `query ($id: ID!) {
+  copyTask(id: $id) {
+    id status error { code message }
+    result { __typename ... on StorageObject { bucket key hash } ... on WikiNode { nodeToken title parentNodeToken } }
+  }
+}`;
+const COPY_WIKI_NODE = `mutation ($input: CopyWikiNodeInput!) {
+  copyWikiNode(input: $input) {
+    __typename
+    ... on CopyTask { id status isFinal error { code message } }
+    ... on CopyError { code message }
+  }
+}`;
 const COPY_OBJECT = `mutation ($input: CopyObjectInput!) {
   copyObject(input: $input) {
     __typename
@@ -100,19 +113,22 @@ const COPY_OBJECT = `mutation ($input: CopyObjectInput!) {
 
 let emulators: EmulatorSet;
 let qiniuGateway: Gateway;
+let feishuGateway: Gateway;
 let app: App;
 let dir: string;
 
 beforeAll(async () => {
   emulators = await startDemoEmulators();
   qiniuGateway = await startGateway(emulators.urls.qiniuRs);
+  feishuGateway = await startGateway(emulators.urls.feishu);
   dir = mkdtempSync(join(tmpdir(), 'copygraph-outcome-'));
-  const config = loadConfig({ ...baseEnv(emulators, join(dir, 'tasks.sqlite')), QINIU_RS_URL: qiniuGateway.url });
+  const config = loadConfig({ ...baseEnv(emulators, join(dir, 'tasks.sqlite')), QINIU_RS_URL: qiniuGateway.url, FEISHU_BASE_URL: feishuGateway.url });
   app = await startApp(config, { logger: pino({ level: 'silent' }) });
 });
 afterAll(async () => {
   await app.stop();
   await qiniuGateway.close();
+  await feishuGateway.close();
   await emulators.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -185,5 +201,57 @@ describe('Qiniu: a copy whose answer was lost', () => {
     const task = await finalTask(copyObject.id);
     expect(task).toMatchObject({ status: 'FAILED', error: { code: 'OUTCOME_UNKNOWN' } });
     expect(task.error.message).toMatch(/checked that .* exists with a content \(hash\) other than the source's/);
+  });
+});
+
+describe('Feishu: a node copy whose answer was lost', () => {
+  const D = FEISHU_DEMO;
+  const isNodeCopy = (method: string, path: string) => method === 'POST' && /\/nodes\/[^/]+\/copy$/.test(path);
+  const copies = () => emulators.feishu.control.calls(FEISHU_ROUTES.copy);
+
+  it('ran upstream (forwarded, then a 504): the task ends SUCCEEDED with the node the copy made', async () => {
+    const title = `Outcome copy ${Date.now()}-${n++}`;
+    const before = copies();
+    feishuGateway.arm({ match: isNodeCopy, forward: true, answer: 504 });
+    const { copyWikiNode } = await gql(COPY_WIKI_NODE, {
+      input: { spaceId: D.spaceId, nodeToken: D.nodes.onboarding, targetParentToken: D.nodes.templates, title },
+    });
+    expect(copyWikiNode).toMatchObject({ __typename: 'CopyTask', status: 'RUNNING', error: { code: 'OUTCOME_UNKNOWN' } });
+    const task = await finalTask(copyWikiNode.id);
+    const made = emulators.feishu.children(D.spaceId, D.nodes.templates).filter((c) => c.title === title);
+    expect(made).toHaveLength(1);
+    expect(task).toMatchObject({
+      status: 'SUCCEEDED',
+      error: null,
+      result: { __typename: 'WikiNode', nodeToken: made[0]?.node_token, title, parentNodeToken: D.nodes.templates },
+    });
+    expect(copies() - before).toBe(1);
+  });
+
+  it("ran upstream without a title given: found by the source's title", async () => {
+    const before = copies();
+    const parent = emulators.feishu.addNode({ spaceId: D.spaceId, parentNodeToken: D.nodes.root, title: `Empty parent ${n++}` }).node_token;
+    feishuGateway.arm({ match: isNodeCopy, forward: true, answer: 'drop' });
+    const { copyWikiNode } = await gql(COPY_WIKI_NODE, { input: { spaceId: D.spaceId, nodeToken: D.nodes.onboarding, targetParentToken: parent } });
+    const task = await finalTask(copyWikiNode.id);
+    const made = emulators.feishu.children(D.spaceId, parent);
+    expect(made).toHaveLength(1);
+    expect(task).toMatchObject({ status: 'SUCCEEDED', result: { nodeToken: made[0]?.node_token, title: 'Onboarding' } });
+    expect(copies() - before).toBe(1);
+  });
+
+  it('never reached Feishu: the task ends FAILED as not run, and no node was made', async () => {
+    const title = `Outcome lost ${Date.now()}-${n++}`;
+    const before = copies();
+    feishuGateway.arm({ match: isNodeCopy, forward: false, answer: 504 });
+    const { copyWikiNode } = await gql(COPY_WIKI_NODE, {
+      input: { spaceId: D.spaceId, nodeToken: D.nodes.onboarding, targetParentToken: D.nodes.templates, title },
+    });
+    const task = await finalTask(copyWikiNode.id);
+    expect(task).toMatchObject({ status: 'FAILED', result: null, error: { code: 'UPSTREAM_UNAVAILABLE' } });
+    expect(task.error.message).toMatch(/did not run/);
+    expect(task.error.message).toContain(title);
+    expect(copies() - before).toBe(0);
+    expect(emulators.feishu.children(D.spaceId, D.nodes.templates).filter((c) => c.title === title)).toEqual([]);
   });
 });
