@@ -9,6 +9,7 @@ import { CozeClient } from '../datasources/coze.ts';
 import { Pan123Client } from '../datasources/pan123.ts';
 import { CozePoller } from './pollers/coze.ts';
 import { Pan123Poller } from './pollers/pan123.ts';
+import { BlueOutcomeLookup } from './pollers/outcome-blue.ts';
 import { FeishuOutcomeLookup } from './pollers/outcome-feishu.ts';
 import { QiniuOutcomeLookup } from './pollers/outcome-qiniu.ts';
 import { OutcomePoller } from './pollers/outcome-resolution.ts';
@@ -106,6 +107,7 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
   const outcome = { settleMs: config.upstreamTimeoutMs, giveUpMs: Math.max(60_000, 10 * config.upstreamTimeoutMs), maxPollsPerSecond: 5 };
   watcher.register(new OutcomePoller(new QiniuOutcomeLookup(qiniu), outcome));
   watcher.register(new OutcomePoller(new FeishuOutcomeLookup(feishu), outcome));
+  watcher.register(new OutcomePoller(new BlueOutcomeLookup(blue), outcome));
   return { config, logger, store, pubsub, leases, takeover, tasks, watcher, idempotency, qiniu, feishu, blue, coze, pan123 };
 }
 

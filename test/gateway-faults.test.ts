@@ -110,7 +110,7 @@ describe('a gateway answers 502/504 after forwarding the copy', () => {
     expect(feishu.control.calls(FEISHU_ROUTES.copy)).toBe(copies + 1);
   });
 
-  it('Blue: one copyTodo upstream (the record exists), OUTCOME_UNKNOWN', async () => {
+  it('Blue: one copyTodo upstream (the record exists), OUTCOME_UNKNOWN, then identified: the task ends SUCCEEDED', async () => {
     const blue = stack.emulators.blue;
     const list = BLUE_DEMO.lists.roadmap.doing;
     const inList = blue.todosInList(list).length;
@@ -118,8 +118,15 @@ describe('a gateway answers 502/504 after forwarding the copy', () => {
     const { copyTodo } = await stack.data<{ copyTodo: Result }>(`mutation ($input: CopyTodoInput!) { copyTodo(input: $input) { ${ANSWER} } }`, {
       input: { todoId: BLUE_DEMO.todos.launchPlan, todoListId: list, options: [] },
     });
-    expect(copyTodo).toMatchObject({ __typename: 'UpstreamError', code: 'OUTCOME_UNKNOWN', provider: 'BLUE', retryable: false });
+    // Blue lets copygraph look (the identification it does after every copy): the answer is the task.
+    expect(copyTodo).toMatchObject({ __typename: 'CopyTask', status: 'RUNNING', error: { code: 'OUTCOME_UNKNOWN' } });
     expect(proxies.blue.failed).toBeGreaterThanOrEqual(1);
+    expect(blue.todosInList(list).length).toBe(inList + 1);
+    const final = await eventually(async () => {
+      const { copyTask } = await stack.data<{ copyTask: Result }>(TASK, { id: copyTodo.id });
+      return copyTask.isFinal ? copyTask : undefined;
+    });
+    expect(final).toMatchObject({ status: 'SUCCEEDED', error: null });
     expect(blue.todosInList(list).length).toBe(inList + 1);
   });
 

@@ -13,6 +13,7 @@ import { createClient } from 'graphql-ws';
 import { pino } from 'pino';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BLUE_DEMO } from '../emulators/blue.ts';
 import { FEISHU_DEMO, FEISHU_ROUTES } from '../emulators/feishu.ts';
 import { type EmulatorSet, startDemoEmulators } from '../emulators/index.ts';
 import { type App, startApp } from '../src/app.ts';
@@ -21,7 +22,7 @@ import { ALICE, baseEnv, collect, eventually } from './helpers/stack.ts';
 
 /** How the gateway treats the next matching call. */
 interface Arming {
-  readonly match: (method: string, path: string) => boolean;
+  readonly match: (method: string, path: string, body: string) => boolean;
   /** Send it on to the upstream (and wait for its answer) before losing the answer. */
   readonly forward: boolean;
   /** What copygraph gets instead of the answer. */
@@ -69,7 +70,7 @@ async function startGateway(target: string): Promise<Gateway> {
     void (async () => {
       const body = await readAll(req);
       const arming = armed;
-      if (arming?.match(req.method ?? '', req.url ?? '')) {
+      if (arming?.match(req.method ?? '', req.url ?? '', body.toString('utf8'))) {
         armed = undefined;
         gateway.lost += 1;
         if (arming.forward) await forward(req, body);
@@ -93,7 +94,7 @@ async function startGateway(target: string): Promise<Gateway> {
 const TASK = `query ($id: ID!) {
   copyTask(id: $id) {
     id status error { code message }
-    result { __typename ... on StorageObject { bucket key hash } ... on WikiNode { nodeToken title parentNodeToken } }
+    result { __typename ... on StorageObject { bucket key hash } ... on WikiNode { nodeToken title parentNodeToken } ... on BlueTodo { id } }
   }
 }`;
 const COPY_WIKI_NODE = `mutation ($input: CopyWikiNodeInput!) {
@@ -114,6 +115,7 @@ const COPY_OBJECT = `mutation ($input: CopyObjectInput!) {
 let emulators: EmulatorSet;
 let qiniuGateway: Gateway;
 let feishuGateway: Gateway;
+let blueGateway: Gateway;
 let app: App;
 let dir: string;
 
@@ -121,14 +123,21 @@ beforeAll(async () => {
   emulators = await startDemoEmulators();
   qiniuGateway = await startGateway(emulators.urls.qiniuRs);
   feishuGateway = await startGateway(emulators.urls.feishu);
+  blueGateway = await startGateway(emulators.urls.blue);
   dir = mkdtempSync(join(tmpdir(), 'copygraph-outcome-'));
-  const config = loadConfig({ ...baseEnv(emulators, join(dir, 'tasks.sqlite')), QINIU_RS_URL: qiniuGateway.url, FEISHU_BASE_URL: feishuGateway.url });
+  const config = loadConfig({
+    ...baseEnv(emulators, join(dir, 'tasks.sqlite')),
+    QINIU_RS_URL: qiniuGateway.url,
+    FEISHU_BASE_URL: feishuGateway.url,
+    BLUE_ENDPOINT: `${blueGateway.url}/graphql`,
+  });
   app = await startApp(config, { logger: pino({ level: 'silent' }) });
 });
 afterAll(async () => {
   await app.stop();
   await qiniuGateway.close();
   await feishuGateway.close();
+  await blueGateway.close();
   await emulators.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -253,5 +262,38 @@ describe('Feishu: a node copy whose answer was lost', () => {
     expect(task.error.message).toContain(title);
     expect(copies() - before).toBe(0);
     expect(emulators.feishu.children(D.spaceId, D.nodes.templates).filter((c) => c.title === title)).toEqual([]);
+  });
+});
+
+describe('Blue: a copyTodo whose answer was lost', () => {
+  const D = BLUE_DEMO;
+  const isCopyTodo = (method: string, _path: string, body: string) => method === 'POST' && /copyTodo\s*\(/.test(body);
+  const COPY_TODO = `mutation ($input: CopyTodoInput!) { copyTodo(input: $input) { __typename ... on CopyTask { id status error { code } } ... on CopyError { code message } } }`;
+
+  it('ran upstream (forwarded, then a 504): the task ends SUCCEEDED with the record the copy made', async () => {
+    const list = D.lists.roadmap.doing;
+    const before = emulators.blue.todosInList(list).map((t) => t.id);
+    const calls = emulators.blue.fieldCalls('copyTodo');
+    blueGateway.arm({ match: isCopyTodo, forward: true, answer: 504 });
+    const { copyTodo } = await gql(COPY_TODO, { input: { todoId: D.todos.launchPlan, todoListId: list, options: [] } });
+    expect(copyTodo).toMatchObject({ __typename: 'CopyTask', status: 'RUNNING', error: { code: 'OUTCOME_UNKNOWN' } });
+    const task = await finalTask(copyTodo.id);
+    const made = emulators.blue.todosInList(list).filter((t) => !before.includes(t.id));
+    expect(made).toHaveLength(1);
+    expect(task).toMatchObject({ status: 'SUCCEEDED', error: null, result: { __typename: 'BlueTodo', id: made[0]?.id } });
+    expect(emulators.blue.fieldCalls('copyTodo') - calls).toBe(1);
+  });
+
+  it('never reached Blue: the task ends FAILED as not run, and no record was made', async () => {
+    const list = D.lists.roadmap.doing;
+    const count = emulators.blue.todosInList(list).length;
+    const calls = emulators.blue.fieldCalls('copyTodo');
+    blueGateway.arm({ match: isCopyTodo, forward: false, answer: 504 });
+    const { copyTodo } = await gql(COPY_TODO, { input: { todoId: D.todos.launchPlan, todoListId: list, options: [] } });
+    const task = await finalTask(copyTodo.id);
+    expect(task).toMatchObject({ status: 'FAILED', result: null, error: { code: 'UPSTREAM_UNAVAILABLE' } });
+    expect(task.error.message).toMatch(/did not run/);
+    expect(emulators.blue.fieldCalls('copyTodo') - calls).toBe(0);
+    expect(emulators.blue.todosInList(list)).toHaveLength(count);
   });
 });
