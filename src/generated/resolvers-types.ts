@@ -135,7 +135,7 @@ export type CopyCozeEntityInput = {
   /** What kind of resource `entityId` is. */
   entityType: CozeEntityType;
   /**
-   * Makes this copy safe to retry: 1 to 255 printable characters, unique per copy (a UUID is a good
+   * Makes this copy safe to retry: 1 to 255 printable ASCII characters, unique per copy (a UUID is a good
    * choice), scoped to your API key. The first request with a key runs the copy; any later request with
    * the same key and the same input answers the same task (the same `id`) and sends nothing upstream,
    * also while the first is still running and on any replica. The same key with another input is refused
@@ -204,7 +204,7 @@ export type CopyImagesInput = {
    */
   fileIds: Array<Scalars['ID']['input']>;
   /**
-   * Makes this copy safe to retry: 1 to 255 printable characters, unique per copy (a UUID is a good
+   * Makes this copy safe to retry: 1 to 255 printable ASCII characters, unique per copy (a UUID is a good
    * choice), scoped to your API key. The first request with a key runs the copy; any later request with
    * the same key and the same input answers the same task (the same `id`) and sends nothing upstream,
    * also while the first is still running and on any replica. The same key with another input is refused
@@ -237,7 +237,7 @@ export type CopyObjectInput = {
   /** Where the copy goes (same account and region). */
   destination: ObjectLocationInput;
   /**
-   * Makes this copy safe to retry: 1 to 255 printable characters, unique per copy (a UUID is a good
+   * Makes this copy safe to retry: 1 to 255 printable ASCII characters, unique per copy (a UUID is a good
    * choice), scoped to your API key. The first request with a key runs the copy; any later request with
    * the same key and the same input answers the same task (the same `id`) and sends nothing upstream,
    * also while the first is still running and on any replica. The same key with another input is refused
@@ -372,7 +372,7 @@ export type CopyTaskStatus =
 /** Copy one Blue record into a list. */
 export type CopyTodoInput = {
   /**
-   * Makes this copy safe to retry: 1 to 255 printable characters, unique per copy (a UUID is a good
+   * Makes this copy safe to retry: 1 to 255 printable ASCII characters, unique per copy (a UUID is a good
    * choice), scoped to your API key. The first request with a key runs the copy; any later request with
    * the same key and the same input answers the same task (the same `id`) and sends nothing upstream,
    * also while the first is still running and on any replica. The same key with another input is refused
@@ -402,7 +402,7 @@ export type CopyTodoResult = CopyTask | IdempotencyKeyReusedError | InvalidInput
  */
 export type CopyWikiNodeInput = {
   /**
-   * Makes this copy safe to retry: 1 to 255 printable characters, unique per copy (a UUID is a good
+   * Makes this copy safe to retry: 1 to 255 printable ASCII characters, unique per copy (a UUID is a good
    * choice), scoped to your API key. The first request with a key runs the copy; any later request with
    * the same key and the same input answers the same task (the same `id`) and sends nothing upstream,
    * also while the first is still running and on any replica. The same key with another input is refused

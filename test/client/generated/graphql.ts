@@ -38,7 +38,7 @@ export type CopyObjectInput = {
   /** Where the copy goes (same account and region). */
   destination: ObjectLocationInput;
   /**
-   * Makes this copy safe to retry: 1 to 255 printable characters, unique per copy (a UUID is a good
+   * Makes this copy safe to retry: 1 to 255 printable ASCII characters, unique per copy (a UUID is a good
    * choice), scoped to your API key. The first request with a key runs the copy; any later request with
    * the same key and the same input answers the same task (the same `id`) and sends nothing upstream,
    * also while the first is still running and on any replica. The same key with another input is refused
