@@ -339,7 +339,12 @@ export class BlueClient {
     const input: Record<string, unknown> = { todoId: req.todoId, todoListId: req.todoListId, options: req.options };
     if (req.title !== undefined) input['title'] = req.title;
     const copied = CopyTodoData.safeParse(await this.#request(this.#mutations, creds, COPY_TODO, { input }, false));
-    if (!copied.success) throw malformed('copyTodo');
+    if (!copied.success) {
+      throw answerFailure(
+        { provider: Provider.BLUE, idempotent: false },
+        { documented: undefined, status: 200, message: 'Blue: the copyTodo answer was not what its schema says.', upstreamCode: 'MALFORMED' },
+      );
+    }
     if (!copied.data.copyTodo) {
       throw new UpstreamFailure({
         code: CopyErrorCode.UPSTREAM_ERROR,
@@ -397,13 +402,11 @@ export class BlueClient {
     } catch (err) {
       if (err instanceof UpstreamFailure) throw err;
       if (err instanceof ClientError) throw blueFailure(err.response.status, err.response.errors, idempotent);
-      // A 2xx answer that is not a GraphQL response.
-      throw new UpstreamFailure({
-        code: CopyErrorCode.UPSTREAM_ERROR,
-        provider: Provider.BLUE,
-        message: 'Blue answered with something that is not a GraphQL response.',
-        retryable: idempotent,
-      });
+      // A 2xx answer that is not a GraphQL response: proves nothing about a copy (retry contract).
+      throw answerFailure(
+        { provider: Provider.BLUE, idempotent },
+        { documented: undefined, status: 200, message: 'Blue answered with something that is not a GraphQL response.', upstreamCode: 'NOT_GRAPHQL' },
+      );
     }
   }
 }
