@@ -109,8 +109,10 @@ export interface BlueTodoDetail {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly todoList: { readonly id: string; readonly title: string } | null;
+  /** `name` is Blue's `fullName`. */
   readonly users: readonly { readonly id: string; readonly name: string | null; readonly email: string | null }[];
   readonly tags: readonly { readonly id: string; readonly title: string; readonly color: string | null }[];
+  /** `title` is Blue's `CustomField.name` (copygraph's schema calls it title). */
   readonly customFields: readonly { readonly id: string; readonly title: string | null; readonly type: string | null; readonly value: unknown }[];
 }
 
@@ -165,9 +167,9 @@ const TODOS_BY_ID = /* GraphQL */ `
         items {
           id uid position title text html startedAt duedAt timezone done archived createdAt updatedAt
           todoList { id title }
-          users { id name email }
+          users { id fullName email }
           tags { id title color }
-          customFields { id title type value }
+          customFields { id name type value }
         }
       }
     }
@@ -199,9 +201,11 @@ const TodoWire = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   todoList: z.object({ id: z.string(), title: z.string() }).nullish(),
-  users: z.array(z.object({ id: z.string(), name: nullableString, email: nullableString })).nullish(),
+  // Blue's User has no `name`: `fullName` (upstreams.md §5.4); email is null for roles below ADMIN.
+  users: z.array(z.object({ id: z.string(), fullName: nullableString, email: nullableString })).nullish(),
   tags: z.array(z.object({ id: z.string(), title: z.string(), color: nullableString })).nullish(),
-  customFields: z.array(z.object({ id: z.string(), title: nullableString, type: nullableString, value: z.unknown() })).nullish(),
+  // Blue's CustomField has no `title` (that is CustomFieldOption's): its name is `name`.
+  customFields: z.array(z.object({ id: z.string(), name: nullableString, type: nullableString, value: z.unknown() })).nullish(),
 });
 const TodosByIdData = z.object({ todoQueries: Items(TodoWire) });
 
@@ -357,16 +361,20 @@ export class BlueClient {
     const input: Record<string, unknown> = { todoId: req.todoId, todoListId: req.todoListId, options: req.options };
     if (req.title !== undefined) input['title'] = req.title;
     const facts: BlueIdentifyFacts = { todoListId: req.todoListId, title: title ?? null, highestBefore: Number.isFinite(highestBefore) ? highestBefore : null };
-    let answer: unknown;
+    let copied: ReturnType<typeof CopyTodoData.safeParse>;
     try {
-      answer = await this.#request(this.#mutations, creds, COPY_TODO, { input }, false);
+      copied = CopyTodoData.safeParse(await this.#request(this.#mutations, creds, COPY_TODO, { input }, false));
+      if (!copied.success) {
+        throw answerFailure(
+          { provider: Provider.BLUE, idempotent: false },
+          { documented: undefined, status: 200, message: 'Blue: the copyTodo answer was not what its schema says.', upstreamCode: 'MALFORMED' },
+        );
+      }
     } catch (err) {
       // The copy may have run: keep what finding it later needs (src/pollers/outcome-blue.ts).
       if (err instanceof UpstreamFailure && err.code === CopyErrorCode.OUTCOME_UNKNOWN) throw new UnknownBlueCopy(err, facts);
       throw err;
     }
-    const copied = CopyTodoData.safeParse(answer);
-    if (!copied.success) throw malformed('copyTodo');
     if (!copied.data.copyTodo) {
       throw new UpstreamFailure({
         code: CopyErrorCode.UPSTREAM_ERROR,
@@ -434,13 +442,11 @@ export class BlueClient {
     } catch (err) {
       if (err instanceof UpstreamFailure) throw err;
       if (err instanceof ClientError) throw blueFailure(err.response.status, err.response.errors, idempotent);
-      // A 2xx answer that is not a GraphQL response.
-      throw new UpstreamFailure({
-        code: CopyErrorCode.UPSTREAM_ERROR,
-        provider: Provider.BLUE,
-        message: 'Blue answered with something that is not a GraphQL response.',
-        retryable: idempotent,
-      });
+      // A 2xx answer that is not a GraphQL response: proves nothing about a copy (retry contract).
+      throw answerFailure(
+        { provider: Provider.BLUE, idempotent },
+        { documented: undefined, status: 200, message: 'Blue answered with something that is not a GraphQL response.', upstreamCode: 'NOT_GRAPHQL' },
+      );
     }
   }
 }
@@ -461,8 +467,8 @@ function toDetail(t: z.infer<typeof TodoWire>): BlueTodoDetail {
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
     todoList: t.todoList ?? null,
-    users: (t.users ?? []).map((u) => ({ id: u.id, name: u.name ?? null, email: u.email ?? null })),
+    users: (t.users ?? []).map((u) => ({ id: u.id, name: u.fullName ?? null, email: u.email ?? null })),
     tags: (t.tags ?? []).map((g) => ({ id: g.id, title: g.title, color: g.color ?? null })),
-    customFields: (t.customFields ?? []).map((f) => ({ id: f.id, title: f.title ?? null, type: f.type ?? null, value: f.value })),
+    customFields: (t.customFields ?? []).map((f) => ({ id: f.id, title: f.name ?? null, type: f.type ?? null, value: f.value })),
   };
 }

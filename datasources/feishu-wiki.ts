@@ -294,7 +294,7 @@ export class FeishuWikiClient {
     if (req.title !== undefined) body['title'] = req.title;
     const path = `/open-apis/wiki/v2/spaces/${encodeURIComponent(req.spaceId)}/nodes/${encodeURIComponent(req.nodeToken)}/copy`;
     const data = await this.#call(creds, FEISHU_APIS.copy, 'POST', path, JSON.stringify(body), false);
-    return this.#node(data, 'copy');
+    return this.#node(data, 'copy', false);
   }
 
   /**
@@ -337,7 +337,7 @@ export class FeishuWikiClient {
   async getNode(creds: FeishuCredentials, nodeToken: string): Promise<WikiNodeModel> {
     const query = new URLSearchParams({ token: nodeToken, obj_type: 'wiki' });
     const data = await this.#call(creds, FEISHU_APIS.getNode, 'GET', `/open-apis/wiki/v2/spaces/get_node?${query}`, undefined, true);
-    return this.#node(data, 'get_node');
+    return this.#node(data, 'get_node', true);
   }
 
   /**
@@ -362,15 +362,14 @@ export class FeishuWikiClient {
     return results;
   }
 
-  #node(data: unknown, what: string): WikiNodeModel {
+  #node(data: unknown, what: string, idempotent: boolean): WikiNodeModel {
     const parsed = NodeData.safeParse(data);
     if (!parsed.success) {
-      throw new UpstreamFailure({
-        code: CopyErrorCode.UPSTREAM_ERROR,
-        provider: Provider.FEISHU,
-        message: `Feishu: the ${what} answer had no readable node.`,
-        retryable: false,
-      });
+      // code 0 without a readable node: after a copy, the copy exists but copygraph cannot say which it is.
+      throw answerFailure(
+        { provider: Provider.FEISHU, idempotent },
+        { documented: internal(false), status: 200, message: `Feishu: the ${what} answer had no readable node.`, upstreamCode: '0' },
+      );
     }
     return toWikiNode(parsed.data.node);
   }

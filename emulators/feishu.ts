@@ -100,7 +100,21 @@ export interface FeishuAppConfig {
   readonly openId?: string | undefined;
   /** false → the token endpoint answers 10014 "app unauthorized" (app disabled/not installed). */
   readonly enabled?: boolean | undefined;
+  /**
+   * The API scopes the app was granted (default `FEISHU_DEFAULT_SCOPES`). A call whose API needs a
+   * scope the app lacks answers 99991672 "No permission" (upstreams.md §3.5; HTTP 400 [I]).
+   */
+  readonly scopes?: readonly string[] | undefined;
 }
+
+/** What an app gets when its config names no scopes: everything the three wiki calls accept. */
+export const FEISHU_DEFAULT_SCOPES: readonly string[] = ['wiki:wiki'];
+
+/** Any one of these scopes lets the app call the route [C F1, F2 "开启任一权限即可"]. */
+const ROUTE_SCOPES: Readonly<Partial<Record<FeishuRoute, readonly string[]>>> = {
+  [FEISHU_ROUTES.copy]: ['wiki:node:copy', 'wiki:wiki'],
+  [FEISHU_ROUTES.getNode]: ['wiki:node:read', 'wiki:wiki', 'wiki:wiki:readonly'],
+};
 
 export interface FeishuUserConfig {
   /** A `u-…` user_access_token. */
@@ -564,6 +578,12 @@ export class FeishuEmulator {
       if (!t) throw new FeishuError(400, 99991663, invalid);
       if (t.expiresAt <= now) throw new FeishuError(400, 99991677, 'Authentication token expired');
       const app = this.#apps.get(t.appId);
+      const granted = app?.scopes ?? FEISHU_DEFAULT_SCOPES;
+      const needed = ROUTE_SCOPES[name];
+      if (needed && !needed.some((scope) => granted.includes(scope))) {
+        // [I] The wording follows the open platform's usual "Access denied" text; the code is documented.
+        throw new FeishuError(400, 99991672, `Access denied. One of the following scopes is required: [${needed.join(', ')}].`);
+      }
       const ids = app?.openId === undefined ? [t.appId] : [t.appId, app.openId];
       caller = {
         key: `app:${t.appId}`,

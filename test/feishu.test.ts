@@ -181,6 +181,21 @@ describe('copyWikiNode', () => {
     expect(emu.control.calls()).toBe(before);
   });
 
+  it('needs wiki:node:copy or wiki:wiki: an app with neither gets 99991672 (FORBIDDEN, nothing copied), either one copies', async () => {
+    emu.addApp({ appId: 'cli_readonly', appSecret: 'ro-secret', scopes: ['wiki:wiki:readonly', 'wiki:node:read'] });
+    emu.addMember(D.spaceId, 'cli_readonly');
+    const nodesBefore = emu.children(D.spaceId, D.nodes.templates).length;
+    const refused = await copy(underTemplates, { 'x-feishu-app-id': 'cli_readonly', 'x-feishu-app-secret': 'ro-secret' });
+    expect(refused).toMatchObject({ __typename: 'UpstreamError', code: 'FORBIDDEN', upstreamCode: '99991672', retryable: false });
+    expect(emu.children(D.spaceId, D.nodes.templates).length).toBe(nodesBefore);
+
+    emu.addApp({ appId: 'cli_copier', appSecret: 'copier-secret', scopes: ['wiki:node:copy'] });
+    emu.addMember(D.spaceId, 'cli_copier');
+    const copied = await copy(underTemplates, { 'x-feishu-app-id': 'cli_copier', 'x-feishu-app-secret': 'copier-secret' });
+    expect(copied).toMatchObject({ __typename: 'CopyTask', status: 'SUCCEEDED' });
+    expect(emu.children(D.spaceId, D.nodes.templates).length).toBe(nodesBefore + 1);
+  });
+
   it('fetches the tenant token once for 20 concurrent copies', async () => {
     emu.addApp({ appId: 'cli_burst', appSecret: 'burst-secret' });
     emu.addMember(D.spaceId, 'cli_burst');

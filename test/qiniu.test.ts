@@ -87,6 +87,34 @@ describe('copyObject', () => {
     expect(final).toEqual({ status: 'FAILED', error: { code: 'UPSTREAM_UNAVAILABLE', upstreamCode: null } });
   });
 
+  it('is refused a cross-region copy as Qiniu refuses it (400), and nothing is copied', async () => {
+    const qiniu = stack.emulators.qiniu;
+    qiniu.createBucket('demo-south', 'demo-ak', 'z2');
+    const destination = { bucket: 'demo-south', key: 'cross.jpg' };
+    const { copyObject } = await stack.data(COPY, { input: { source: src, destination } });
+    expect(copyObject).toMatchObject({ __typename: 'UpstreamError', code: 'BAD_USER_INPUT', upstreamCode: '400', retryable: false });
+    expect(qiniu.getObject(destination.bucket, destination.key)).toBeUndefined();
+  });
+
+  it('is refused an unrestored archive source (403); a restored one copies, and the copy stays archived', async () => {
+    const qiniu = stack.emulators.qiniu;
+    qiniu.putObject('demo-photos', 'cold/archived.jpg', 'cold bytes', 'image/jpeg', { type: 2 });
+    qiniu.putObject('demo-photos', 'cold/deep.jpg', 'deep bytes', 'image/jpeg', { type: 3, restoreStatus: 1 });
+    qiniu.putObject('demo-photos', 'cold/restored.jpg', 'warm bytes', 'image/jpeg', { type: 2, restoreStatus: 2 });
+    for (const key of ['cold/archived.jpg', 'cold/deep.jpg']) {
+      const destination = freshDst();
+      const { copyObject } = await stack.data(COPY, { input: { source: { bucket: 'demo-photos', key }, destination } });
+      expect(copyObject, key).toMatchObject({ __typename: 'UpstreamError', code: 'FORBIDDEN', upstreamCode: '403', retryable: false });
+      expect(qiniu.getObject(destination.bucket, destination.key)).toBeUndefined();
+    }
+    const destination = freshDst();
+    const { copyObject } = await stack.data(COPY, { input: { source: { bucket: 'demo-photos', key: 'cold/restored.jpg' }, destination } });
+    expect(copyObject).toMatchObject({ __typename: 'CopyTask', status: 'SUCCEEDED' });
+    const copied = qiniu.getObject(destination.bucket, destination.key);
+    expect(copied?.type).toBe(2);
+    expect(copied !== undefined && 'restoreStatus' in copied).toBe(false);
+  });
+
   it('answers OUTCOME_UNKNOWN, never a blind retry, when the copy was sent and no answer came in time', async () => {
     stack.emulators.qiniu.control.injectFault({ route: 'copy', status: 200, delayMs: 4000, times: 1 });
     const { copyObject } = await stack.data(COPY, { input: { source: src, destination: freshDst() } });
