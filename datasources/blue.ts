@@ -19,14 +19,15 @@
  * Exactly one such record: that is the copy. None, or more than one (someone else added a record with
  * the same title to the same list at the same moment, an automation moved or renamed the copy, more
  * than `IDENTIFY_WINDOW` records arrived at once, the read-back failed): the copy is reported as
- * succeeded but unidentified, with the reason, rather than guessed. The lock is per process: two
- * copygraph replicas copying into the same list at the same moment with the same title are seen as
- * ambiguous, not mixed up.
+ * succeeded but unidentified, with the reason, rather than guessed. The lock is per process by default
+ * and a PostgreSQL advisory lock with several replicas (`listLock`), so their copies into one list are
+ * serialised too.
  */
 import { ClientError, GraphQLClient } from 'graphql-request';
 import { z } from 'zod';
 import { type BlueCredentials, missingCredentials } from '../src/core/credentials.ts';
 import { CopyErrorCode, Provider, UpstreamFailure } from '../src/core/errors.ts';
+import { createInProcessLock, type KeyedLock } from '../src/core/locks.ts';
 import { answerFailure, internal, type Refusal, refused, sendUpstream } from './http.ts';
 
 /** What finding a copy needs: the target list, the copy's title, the list's highest position before the copy (null: it was empty). */
@@ -120,6 +121,8 @@ export interface BlueClientOptions {
   /** The GraphQL endpoint, e.g. https://api.blue.cc/graphql. */
   readonly endpoint: string;
   readonly timeoutMs: number;
+  /** Serialises copies per target list (default in-process; a PostgreSQL advisory lock across replicas). */
+  readonly listLock?: KeyedLock | undefined;
 }
 
 /** How many of the newest records of the target list are read back to find the copy. */
@@ -306,25 +309,18 @@ export class BlueClient {
   readonly #mutations: GraphQLClient;
   /** Reads: safe to repeat. */
   readonly #queries: GraphQLClient;
-  /** Tail of the copy chain per target list: copygraph's own copies into one list never overlap. */
-  readonly #listLocks = new Map<string, Promise<unknown>>();
+  /** One lock per target list: copygraph's own copies into one list never overlap. */
+  readonly #listLock: KeyedLock;
 
   constructor(readonly options: BlueClientOptions) {
     this.#mutations = new GraphQLClient(options.endpoint, { fetch: upstreamFetch(options.timeoutMs, false) });
     this.#queries = new GraphQLClient(options.endpoint, { fetch: upstreamFetch(options.timeoutMs, true) });
+    this.#listLock = options.listLock ?? createInProcessLock();
   }
 
   /** Copies a record into a list and identifies the copy (see the module comment for how, and its limits). */
   copyTodo(creds: BlueScopedCredentials, req: CopyTodoRequest): Promise<CopyTodoOutcome> {
-    const lockKey = `${creds.companyId}\u0000${req.todoListId}`;
-    const previous = this.#listLocks.get(lockKey) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => this.#copyAndIdentify(creds, req));
-    const tail = run.catch(() => undefined);
-    this.#listLocks.set(lockKey, tail);
-    void tail.then(() => {
-      if (this.#listLocks.get(lockKey) === tail) this.#listLocks.delete(lockKey);
-    });
-    return run;
+    return this.#listLock.run(`${creds.companyId}\u0000${req.todoListId}`, () => this.#copyAndIdentify(creds, req));
   }
 
   /** Reads records by id, `MAX_TODOS_PER_QUERY` per request. One result per id, in order. */

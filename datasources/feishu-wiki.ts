@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { FeishuCredentials } from '../src/core/credentials.ts';
 import { CopyErrorCode, Provider, UpstreamFailure } from '../src/core/errors.ts';
-import { type LimiterClock, RateLimiter, RateLimitWaitExceeded, systemClock } from '../src/core/rate-limiter.ts';
+import { type LimiterClock, type RateBudget, RateLimiter, RateLimitWaitExceeded, systemClock } from '../src/core/rate-limiter.ts';
 import { type FeishuAppKeys, FeishuTokenManager } from './feishu-auth.ts';
 import { answerFailure, internal, parseJson, type Refusal, refused, sendUpstream, type UpstreamResponse } from './http.ts';
 
@@ -68,6 +68,8 @@ export interface FeishuWikiClientOptions {
   readonly rateLimitPerMinute: number;
   /** Drives the rate limiter and the token cache; tests pass a controllable one. */
   readonly clock?: LimiterClock | undefined;
+  /** A call budget shared by several replicas (default: `limiter`, this process's own). */
+  readonly budget?: RateBudget | undefined;
 }
 
 export const FEISHU_APIS = {
@@ -272,6 +274,8 @@ function identityKey(identity: Identity): string {
 export class FeishuWikiClient {
   readonly auth: FeishuTokenManager;
   readonly limiter: RateLimiter;
+  /** What every call asks first: `limiter`, or a budget shared across replicas. */
+  readonly budget: RateBudget;
   readonly #options: FeishuWikiClientOptions;
 
   constructor(options: FeishuWikiClientOptions) {
@@ -279,6 +283,7 @@ export class FeishuWikiClient {
     const clock = options.clock ?? systemClock;
     this.auth = new FeishuTokenManager({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs, now: () => clock.now() });
     this.limiter = new RateLimiter({ limit: options.rateLimitPerMinute, windowMs: 60_000, clock });
+    this.budget = options.budget ?? this.limiter;
   }
 
   /** The limiter key of an API for these credentials (tests read its stats). */
@@ -393,7 +398,7 @@ export class FeishuWikiClient {
       const logId = res.headers.get('x-tt-logid') ?? (envelope.success ? envelope.data.error?.log_id : undefined);
       const reset = Number(res.headers.get('x-ogw-ratelimit-reset'));
       const retryAfterSeconds = Number.isFinite(reset) && reset > 0 ? Math.ceil(reset) : undefined;
-      if (res.status === 429 || code === RATE_LIMITED_CODE) this.limiter.backOff(limiterKey, (retryAfterSeconds ?? 1) * 1000);
+      if (res.status === 429 || code === RATE_LIMITED_CODE) this.budget.backOff(limiterKey, (retryAfterSeconds ?? 1) * 1000);
       throw feishuFailure(code, envelope.success ? envelope.data.msg : undefined, {
         status: res.status,
         logId,
@@ -415,14 +420,14 @@ export class FeishuWikiClient {
   ): Promise<UpstreamResponse> {
     let release: () => void;
     try {
-      release = await this.limiter.acquire(limiterKey);
+      release = await this.budget.acquire(limiterKey);
     } catch (err) {
       if (!(err instanceof RateLimitWaitExceeded)) throw err;
       const seconds = Math.ceil(err.retryAfterMs / 1000);
       throw new UpstreamFailure({
         code: CopyErrorCode.RATE_LIMITED,
         provider: Provider.FEISHU,
-        message: `copygraph holds Feishu calls to ${this.limiter.limit} a minute per API and ${asUser ? 'user' : 'app'}, and ${
+        message: `copygraph holds Feishu calls to ${this.budget.limit} a minute per API and ${asUser ? 'user' : 'app'}, and ${
           err.reason === 'queue-full' ? 'too many calls are already waiting' : 'this one waited too long'
         }; nothing was sent. Retry in about ${seconds} s.`,
         retryable: true,

@@ -6,6 +6,7 @@ import { startApp } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { demoBanner, startDemo } from './demo.ts';
 import { createLogger } from './core/logger.ts';
+import { SchemaVersionError } from './tasks/store/migrations.ts';
 
 let config: Config;
 try {
@@ -20,7 +21,14 @@ try {
 
 const logger = createLogger(config.logLevel);
 const demo = config.demo ? await startDemo(config) : undefined;
-const app = await startApp(demo?.config ?? config, { logger });
+const app = await startApp(demo?.config ?? config, { logger }).catch((err: unknown) => {
+  // A database migrated by a newer copygraph: say so plainly and stop (never run against it).
+  if (err instanceof SchemaVersionError) {
+    process.stderr.write(`copygraph: ${err.message}\n`);
+    process.exit(1);
+  }
+  throw err;
+});
 
 if (demo) process.stdout.write(`${demoBanner(app.url, config.apiKeys.size === 0)}\n`);
 logger.info({ url: app.url, demo: config.demo, env: config.env }, 'copygraph is listening');

@@ -13,11 +13,13 @@ import { BlueOutcomeLookup } from './pollers/outcome-blue.ts';
 import { FeishuOutcomeLookup } from './pollers/outcome-feishu.ts';
 import { QiniuOutcomeLookup } from './pollers/outcome-qiniu.ts';
 import { OutcomePoller } from './pollers/outcome-resolution.ts';
-import type { LimiterClock } from './core/rate-limiter.ts';
+import { createPostgresLock, type KeyedLock } from './core/locks.ts';
+import { type LimiterClock, type RateBudget, SharedRateBudget } from './core/rate-limiter.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './core/logger.ts';
 import { createInProcessLeases, createTakeover, type Takeover, type TaskLeases } from './tasks/leases.ts';
 import { createPostgresLeases } from './tasks/leases/postgres.ts';
+import { withPollBudget } from './tasks/poll-budget.ts';
 import { createInProcessPubSub, type TaskPubSub } from './tasks/pubsub.ts';
 import { IdempotencyKeys, type IdempotencyKeyStore, idempotencyStoreFor } from './tasks/idempotency.ts';
 import { createPostgresPubSub } from './tasks/pubsub/postgres.ts';
@@ -58,6 +60,18 @@ export interface ServiceOverrides {
   readonly idempotencyStore?: IdempotencyKeyStore;
   /** The clock of idempotency keys, in epoch milliseconds (tests move it to expire keys). */
   readonly idempotencyClock?: () => number;
+  /** Upstream budgets and locks shared by the replicas (set by `openSharedEngine`). */
+  readonly shared?: SharedBudgets;
+}
+
+/** What several replicas must share beyond the store: call budgets, poll rates, copy serialisation. */
+export interface SharedBudgets {
+  /** Feishu calls per API and identity a minute. */
+  readonly feishu: RateBudget;
+  /** Task polls a second, per provider (one budget per provider). */
+  readonly polls: { readonly coze: RateBudget; readonly pan123: RateBudget };
+  /** Blue copies into one list, one at a time. */
+  readonly blueListLock: KeyedLock;
 }
 
 export function createServices(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Services {
@@ -96,13 +110,17 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     timeoutMs: config.upstreamTimeoutMs,
     rateLimitPerMinute: config.feishuRateLimitPerMinute,
     clock: overrides.rateLimitClock,
+    budget: overrides.shared?.feishu,
   });
-  const blue = new BlueClient({ endpoint: config.urls.blue, timeoutMs: config.upstreamTimeoutMs });
+  const blue = new BlueClient({ endpoint: config.urls.blue, timeoutMs: config.upstreamTimeoutMs, listLock: overrides.shared?.blueListLock });
   const coze = new CozeClient({ baseUrl: config.urls.coze, timeoutMs: config.upstreamTimeoutMs });
   const pan123 = new Pan123Client({ baseUrl: config.urls.pan123, timeoutMs: config.upstreamTimeoutMs });
   // Registered before `resumeTasks` runs, so resumed Coze and 123pan tasks find their poller.
-  watcher.register(new CozePoller(coze, config.pollsPerSecond.coze));
-  watcher.register(new Pan123Poller(pan123, config.pollsPerSecond.pan123));
+  const cozePoller = new CozePoller(coze, config.pollsPerSecond.coze);
+  const pan123Poller = new Pan123Poller(pan123, config.pollsPerSecond.pan123);
+  const shared = overrides.shared;
+  watcher.register(shared ? withPollBudget(cozePoller, shared.polls.coze) : cozePoller);
+  watcher.register(shared ? withPollBudget(pan123Poller, shared.polls.pan123) : pan123Poller);
   // Synchronous copies have a poller only to find out what happened to a copy whose answer was lost.
   const outcome = { settleMs: config.upstreamTimeoutMs, giveUpMs: Math.max(60_000, 10 * config.upstreamTimeoutMs), maxPollsPerSecond: 5 };
   watcher.register(new OutcomePoller(new QiniuOutcomeLookup(qiniu), outcome));
@@ -123,7 +141,15 @@ export async function openSharedEngine(config: Config, logger: Logger, overrides
   try {
     const pubsub = overrides.pubsub ?? (await createPostgresPubSub({ url: config.databaseUrl, pool: store.pool, read: (ids) => store.getMany(ids), log }));
     const leases = overrides.leases ?? createPostgresLeases({ pool: store.pool, log });
-    return { ...overrides, store, pubsub, leases };
+    const clock = overrides.rateLimitClock;
+    const pollBudget = (scope: string, perSecond: number) =>
+      new SharedRateBudget({ pool: store.pool, scope, limit: perSecond, windowMs: 1000, maxWaitMs: 30_000, maxQueue: 100_000 });
+    const shared: SharedBudgets = overrides.shared ?? {
+      feishu: new SharedRateBudget({ pool: store.pool, scope: 'feishu', limit: config.feishuRateLimitPerMinute, windowMs: 60_000, clock }),
+      polls: { coze: pollBudget('coze-polls', config.pollsPerSecond.coze), pan123: pollBudget('pan123-polls', config.pollsPerSecond.pan123) },
+      blueListLock: createPostgresLock(store.pool, 'blue-list'),
+    };
+    return { ...overrides, store, pubsub, leases, shared };
   } catch (err) {
     await store.close();
     throw err;

@@ -11,6 +11,7 @@ import { applyChange, type CopyTaskRecord, TaskStatus } from '../src/tasks/model
 import { MIGRATIONS, migrate, SchemaVersionError } from '../src/tasks/store/migrations.ts';
 import { createPostgresTaskStore } from '../src/tasks/store/postgres.ts';
 import { createSqliteTaskStore, type TaskStore } from '../src/tasks/store/sqlite.ts';
+import { ConfigError, loadConfig } from '../src/config.ts';
 import { createDatabase } from './helpers/postgres.ts';
 
 let n = 0;
@@ -232,5 +233,25 @@ describe('PostgreSQL schema migrations', () => {
     } finally {
       await pool.end();
     }
+  });
+});
+
+describe('COPYGRAPH_DATABASE_URL', () => {
+  it('selects PostgreSQL when set and SQLite otherwise', () => {
+    expect(loadConfig({}).databaseUrl).toBeUndefined();
+    expect(loadConfig({ COPYGRAPH_DATABASE_URL: 'postgres://u:p@db:5432/copygraph' }).databaseUrl).toBe('postgres://u:p@db:5432/copygraph');
+    expect(loadConfig({ COPYGRAPH_DATABASE_URL: 'postgresql://db/copygraph' }).databaseUrl).toBe('postgresql://db/copygraph');
+  });
+
+  it('refuses anything but a PostgreSQL URL, without repeating it (it may hold a password)', () => {
+    let err: unknown;
+    try {
+      loadConfig({ COPYGRAPH_DATABASE_URL: 'mysql://user:hunter2-secret@db/x' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems).toEqual(['COPYGRAPH_DATABASE_URL: expected a postgres:// or postgresql:// URL']);
+    expect((err as ConfigError).message).not.toContain('hunter2');
   });
 });

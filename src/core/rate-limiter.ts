@@ -227,3 +227,160 @@ export class RateLimiter {
     return Math.max(1, bucket.blockedUntil - now, freed);
   }
 }
+
+// ---- budgets shared by several replicas -------------------------------------------------------------
+
+/**
+ * An upstream call budget: what a datasource asks before each call. `RateLimiter` is the in-process
+ * one; `SharedRateBudget` holds across every replica on one PostgreSQL database.
+ */
+export interface RateBudget {
+  /** Calls allowed per window and key. */
+  readonly limit: number;
+  acquire(key: string): Promise<Release>;
+  backOff(key: string, ms: number): void;
+}
+
+/**
+ * The little of a SQL client a shared budget needs: a node-postgres `Pool` fits. (Kept structural so
+ * this module imports nothing, not even `pg`.)
+ */
+export interface SqlClient {
+  query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
+}
+
+export interface SqlPool extends SqlClient {
+  connect(): Promise<SqlClient & { release(): void }>;
+}
+
+export interface SharedRateBudgetOptions extends RateLimiterOptions {
+  readonly pool: SqlPool;
+  /** A namespace for the keys (one per upstream API family), so budgets never share rows by accident. */
+  readonly scope: string;
+  /**
+   * A call still unanswered after this long is counted as finished (its replica died mid-call, say):
+   * default 5 windows. Upstream timeouts are far shorter.
+   */
+  readonly staleInFlightMs?: number;
+  /** How often a full budget is looked at again while calls of other replicas are in flight (ms). */
+  readonly recheckMs?: number;
+}
+
+/**
+ * The same sliding window as `RateLimiter` (a call holds its slot from the moment it is let through
+ * until a window after its answer), counted in the table `rate_budget_calls` (migration 3) so every
+ * replica sees every other's calls. Each look at a key runs in one transaction under an advisory lock
+ * on the key, so two replicas never both take its last slot. Times come from `clock` (tests link it to
+ * an emulator's clock); replicas' clocks must agree to well under a window (NTP does).
+ *
+ * Waiting is by polling: a replica learns that another's call was answered at its next look.
+ * Waiters are served roughly in order, not strictly first come, first served across replicas.
+ */
+export class SharedRateBudget implements RateBudget {
+  readonly limit: number;
+  readonly windowMs: number;
+  readonly #pool: SqlPool;
+  readonly #scope: string;
+  readonly #clock: LimiterClock;
+  readonly #maxWaitMs: number;
+  readonly #maxQueue: number;
+  readonly #staleMs: number;
+  readonly #recheckMs: number;
+  readonly #blockedUntil = new Map<string, number>();
+  readonly #waiting = new Map<string, number>();
+  /** Per key, the tail of this replica's looks: one at a time, so waiters do not crowd the pool. */
+  readonly #looks = new Map<string, Promise<unknown>>();
+
+  constructor(options: SharedRateBudgetOptions) {
+    if (!(options.limit >= 1) || !(options.windowMs > 0)) throw new RangeError('limit must be ≥ 1 and windowMs > 0');
+    this.limit = options.limit;
+    this.windowMs = options.windowMs;
+    this.#pool = options.pool;
+    this.#scope = options.scope;
+    this.#clock = options.clock ?? systemClock;
+    this.#maxWaitMs = options.maxWaitMs ?? options.windowMs;
+    this.#maxQueue = options.maxQueue ?? options.limit * 10;
+    this.#staleMs = options.staleInFlightMs ?? options.windowMs * 5;
+    this.#recheckMs = options.recheckMs ?? 100;
+  }
+
+  async acquire(key: string): Promise<Release> {
+    const waiting = this.#waiting.get(key) ?? 0;
+    if (waiting >= this.#maxQueue) throw new RateLimitWaitExceeded(this.windowMs, 'queue-full');
+    this.#waiting.set(key, waiting + 1);
+    try {
+      const deadline = this.#clock.now() + this.#maxWaitMs;
+      for (;;) {
+        const now = this.#clock.now();
+        const blocked = (this.#blockedUntil.get(key) ?? 0) - now;
+        const look =
+          blocked > 0 ? { id: undefined, waitMs: blocked } : await this.#oneLookAtATime(key, () => this.#take(`${this.#scope}|${key}`, this.#clock.now()));
+        if (look.id !== undefined) return this.#release(look.id);
+        // The look may have queued behind others: the deadline is checked against the time after it.
+        if (this.#clock.now() + look.waitMs > deadline) throw new RateLimitWaitExceeded(Math.max(1, look.waitMs), 'wait-too-long');
+        await this.#clock.sleep(look.waitMs);
+      }
+    } finally {
+      const left = (this.#waiting.get(key) ?? 1) - 1;
+      if (left > 0) this.#waiting.set(key, left);
+      else this.#waiting.delete(key);
+    }
+  }
+
+  backOff(key: string, ms: number): void {
+    this.#blockedUntil.set(key, Math.max(this.#blockedUntil.get(key) ?? 0, this.#clock.now() + ms));
+  }
+
+  #oneLookAtATime<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const run = (this.#looks.get(key) ?? Promise.resolve()).catch(() => undefined).then(fn);
+    const tail = run.catch(() => undefined);
+    this.#looks.set(key, tail);
+    void tail.then(() => {
+      if (this.#looks.get(key) === tail) this.#looks.delete(key);
+    });
+    return run;
+  }
+
+  /** One look: a slot (its row id), or how long to wait before the next look. */
+  async #take(key: string, now: number): Promise<{ id: string | undefined; waitMs: number }> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      try {
+        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`rate-budget:${key}`]);
+        await client.query(
+          'DELETE FROM rate_budget_calls WHERE key = $1 AND ((released_at_ms IS NOT NULL AND released_at_ms <= $2) OR (released_at_ms IS NULL AND started_at_ms <= $3))',
+          [key, now - this.windowMs, now - this.#staleMs],
+        );
+        const { rows } = await client.query(
+          'SELECT count(*)::int AS used, count(*) FILTER (WHERE released_at_ms IS NULL)::int AS in_flight, min(released_at_ms) AS oldest FROM rate_budget_calls WHERE key = $1',
+          [key],
+        );
+        const row = rows[0] as { used: number; in_flight: number; oldest: string | null };
+        if (row.used < this.limit) {
+          const inserted = await client.query('INSERT INTO rate_budget_calls (key, started_at_ms) VALUES ($1, $2) RETURNING id', [key, now]);
+          await client.query('COMMIT');
+          return { id: String((inserted.rows[0] as { id: string }).id), waitMs: 0 };
+        }
+        await client.query('COMMIT');
+        const freed = row.oldest !== null ? Number(row.oldest) + this.windowMs - now : this.windowMs;
+        return { id: undefined, waitMs: Math.max(1, row.in_flight > 0 ? Math.min(freed, this.#recheckMs) : freed) };
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  #release(id: string): Release {
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      // Best effort: a release that fails leaves the call in flight until `staleInFlightMs`.
+      this.#pool.query('UPDATE rate_budget_calls SET released_at_ms = $2 WHERE id = $1', [id, this.#clock.now()]).catch(() => {});
+    };
+  }
+}

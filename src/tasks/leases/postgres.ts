@@ -78,7 +78,7 @@ export function createPostgresLeases(options: PostgresLeasesOptions): PostgresLe
              AND (l.task_id IS NULL OR l.expires_at <= now())
              -- a task never leased may be in the hands of the replica that just created it
              AND (l.task_id IS NOT NULL OR (t.doc->>'updatedAt')::timestamptz < now() - $3::interval)
-             AND (NOT (t.doc->>'credentialSource' = 'request' AND t.doc->'error'->>'code' = 'CREDENTIALS_REQUIRED')
+             AND (NOT (t.doc->>'credentialSource' = 'request' AND coalesce(t.doc->'error'->>'code', '') = 'CREDENTIALS_REQUIRED')
                   OR (t.doc->>'createdAt')::timestamptz < now() - $4::interval)
            ORDER BY t.seq
            LIMIT $2
