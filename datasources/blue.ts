@@ -30,6 +30,28 @@ import { CopyErrorCode, Provider, UpstreamFailure } from '../src/core/errors.ts'
 import { createInProcessLock, type KeyedLock } from '../src/core/locks.ts';
 import { answerFailure, internal, type Refusal, refused, sendUpstream } from './http.ts';
 
+/** What finding a copy needs: the target list, the copy's title, the list's highest position before the copy (null: it was empty). */
+export interface BlueIdentifyFacts {
+  readonly todoListId: string;
+  readonly title: string | null;
+  readonly highestBefore: number | null;
+}
+
+export type BlueIdentification =
+  | { readonly kind: 'found'; readonly todoId: string; readonly title: string }
+  | { readonly kind: 'none'; readonly reason: string }
+  | { readonly kind: 'ambiguous'; readonly reason: string };
+
+/** A `copyTodo` sent without an answer (`OUTCOME_UNKNOWN`), with what finding its copy later needs. */
+export class UnknownBlueCopy extends UpstreamFailure {
+  constructor(
+    failure: UpstreamFailure,
+    readonly facts: BlueIdentifyFacts,
+  ) {
+    super(failure);
+  }
+}
+
 export const BLUE_COPY_OPTIONS = ['DESCRIPTION', 'DUE_DATE', 'CHECKLISTS', 'ASSIGNEES', 'TAGS', 'CUSTOM_FIELDS', 'COMMENTS'] as const;
 export type BlueCopyOption = (typeof BLUE_COPY_OPTIONS)[number];
 
@@ -334,8 +356,21 @@ export class BlueClient {
 
     const input: Record<string, unknown> = { todoId: req.todoId, todoListId: req.todoListId, options: req.options };
     if (req.title !== undefined) input['title'] = req.title;
-    const copied = CopyTodoData.safeParse(await this.#request(this.#mutations, creds, COPY_TODO, { input }, false));
-    if (!copied.success) throw malformed('copyTodo');
+    const facts: BlueIdentifyFacts = { todoListId: req.todoListId, title: title ?? null, highestBefore: Number.isFinite(highestBefore) ? highestBefore : null };
+    let copied: ReturnType<typeof CopyTodoData.safeParse>;
+    try {
+      copied = CopyTodoData.safeParse(await this.#request(this.#mutations, creds, COPY_TODO, { input }, false));
+      if (!copied.success) {
+        throw answerFailure(
+          { provider: Provider.BLUE, idempotent: false },
+          { documented: undefined, status: 200, message: 'Blue: the copyTodo answer was not what its schema says.', upstreamCode: 'MALFORMED' },
+        );
+      }
+    } catch (err) {
+      // The copy may have run: keep what finding it later needs (src/pollers/outcome-blue.ts).
+      if (err instanceof UpstreamFailure && err.code === CopyErrorCode.OUTCOME_UNKNOWN) throw new UnknownBlueCopy(err, facts);
+      throw err;
+    }
     if (!copied.data.copyTodo) {
       throw new UpstreamFailure({
         code: CopyErrorCode.UPSTREAM_ERROR,
@@ -346,33 +381,43 @@ export class BlueClient {
     }
 
     const unidentified = (reason: string): CopyTodoOutcome => ({ identified: false, todoListId: req.todoListId, title: title ?? null, reason });
-    if (title === undefined) return unidentified('the source record could not be read before the copy, so its title (and the copy) is unknown');
-    let after: z.infer<typeof AfterCopyData>;
+    let found: BlueIdentification;
     try {
-      const parsed = AfterCopyData.safeParse(
-        await this.#request(this.#queries, creds, AFTER_COPY, { companyIds, todoListId: req.todoListId, limit: IDENTIFY_WINDOW }, true),
-      );
-      if (!parsed.success) throw malformed('post-copy read');
-      after = parsed.data;
+      found = await this.identifyCopy(creds, facts);
     } catch (err) {
       if (!(err instanceof UpstreamFailure)) throw err;
       return unidentified(`reading the target list back failed (${err.message})`);
     }
-    const items = after.todoQueries.todos.items;
-    const added = items.filter((t) => t.position > highestBefore);
+    return found.kind === 'found' ? { identified: true, todoId: found.todoId, title: found.title } : unidentified(found.reason);
+  }
+
+  /**
+   * Step 3 of finding a copy (module comment): the list's top records above the old highest position
+   * with the copy's title. Also used later for a copy whose answer was lost. Throws `UpstreamFailure`
+   * when the list cannot be read.
+   */
+  async identifyCopy(creds: BlueScopedCredentials, facts: BlueIdentifyFacts): Promise<BlueIdentification> {
+    const { title } = facts;
+    if (title === null) return { kind: 'ambiguous', reason: 'the source record could not be read before the copy, so its title (and the copy) is unknown' };
+    const parsed = AfterCopyData.safeParse(
+      await this.#request(this.#queries, creds, AFTER_COPY, { companyIds: [creds.companyId], todoListId: facts.todoListId, limit: IDENTIFY_WINDOW }, true),
+    );
+    if (!parsed.success) throw malformed('post-copy read');
+    const highestBefore = facts.highestBefore ?? Number.NEGATIVE_INFINITY;
+    const added = parsed.data.todoQueries.todos.items.filter((t) => t.position > highestBefore);
     const matches = added.filter((t) => t.title === title);
     if (matches.length === 1) {
       const match = matches[0] as { id: string; title: string };
-      return { identified: true, todoId: match.id, title: match.title };
+      return { kind: 'found', todoId: match.id, title: match.title };
     }
     if (matches.length > 1) {
-      return unidentified(`${matches.length} records titled "${title}" were added to the list at the same time; copygraph cannot tell which one is the copy`);
+      return {
+        kind: 'ambiguous',
+        reason: `${matches.length} records titled "${title}" were added to the list at the same time; copygraph cannot tell which one is the copy`,
+      };
     }
-    return unidentified(
-      added.length >= IDENTIFY_WINDOW
-        ? `more than ${IDENTIFY_WINDOW} records were added to the list at the same time`
-        : `no new record titled "${title}" is at the bottom of the list (an automation may have moved or renamed it)`,
-    );
+    if (added.length >= IDENTIFY_WINDOW) return { kind: 'ambiguous', reason: `more than ${IDENTIFY_WINDOW} records were added to the list at the same time` };
+    return { kind: 'none', reason: `no new record titled "${title}" is at the bottom of the list (an automation may have moved or renamed it)` };
   }
 
   async #request(
@@ -393,13 +438,11 @@ export class BlueClient {
     } catch (err) {
       if (err instanceof UpstreamFailure) throw err;
       if (err instanceof ClientError) throw blueFailure(err.response.status, err.response.errors, idempotent);
-      // A 2xx answer that is not a GraphQL response.
-      throw new UpstreamFailure({
-        code: CopyErrorCode.UPSTREAM_ERROR,
-        provider: Provider.BLUE,
-        message: 'Blue answered with something that is not a GraphQL response.',
-        retryable: idempotent,
-      });
+      // A 2xx answer that is not a GraphQL response: proves nothing about a copy (retry contract).
+      throw answerFailure(
+        { provider: Provider.BLUE, idempotent },
+        { documented: undefined, status: 200, message: 'Blue answered with something that is not a GraphQL response.', upstreamCode: 'NOT_GRAPHQL' },
+      );
     }
   }
 }

@@ -76,6 +76,7 @@ export interface FeishuWikiClientOptions {
 export const FEISHU_APIS = {
   copy: 'wiki.v2.spaceNode.copy',
   getNode: 'wiki.v2.space.getNode',
+  listNodes: 'wiki.v2.spaceNode.list',
 } as const;
 type FeishuApi = (typeof FEISHU_APIS)[keyof typeof FEISHU_APIS];
 
@@ -115,6 +116,10 @@ const Envelope = z
   })
   .loose();
 const NodeData = z.object({ node: NodeWire }).loose();
+const NodePage = z.object({ items: z.array(NodeWire).nullish(), page_token: z.string().nullish(), has_more: z.boolean().nullish() }).loose();
+
+/** Pages of 50 (the documented maximum) read at most when listing one node's children. */
+export const MAX_CHILD_PAGES = 20;
 
 const blankToNull = (v: string | null | undefined): string | null => (v === undefined || v === null || v === '' ? null : v);
 
@@ -295,14 +300,50 @@ export class FeishuWikiClient {
     if (req.title !== undefined) body['title'] = req.title;
     const path = `/open-apis/wiki/v2/spaces/${encodeURIComponent(req.spaceId)}/nodes/${encodeURIComponent(req.nodeToken)}/copy`;
     const data = await this.#call(creds, FEISHU_APIS.copy, 'POST', path, JSON.stringify(body), false);
-    return this.#node(data, 'copy');
+    return this.#node(data, 'copy', false);
+  }
+
+  /**
+   * The children of `parentNodeToken` in a space (its top level when undefined), in Feishu's order,
+   * through `GET /open-apis/wiki/v2/spaces/:space_id/nodes` (获取知识空间子节点列表), 50 a page, at most
+   * `MAX_CHILD_PAGES` pages; `complete` is false when there were more.
+   */
+  async listChildren(creds: FeishuCredentials, spaceId: string, parentNodeToken: string | undefined): Promise<{ nodes: WikiNodeModel[]; complete: boolean }> {
+    const nodes: WikiNodeModel[] = [];
+    let pageToken: string | undefined;
+    for (let page = 0; page < MAX_CHILD_PAGES; page++) {
+      const query = new URLSearchParams({ page_size: '50' });
+      if (parentNodeToken) query.set('parent_node_token', parentNodeToken);
+      if (pageToken) query.set('page_token', pageToken);
+      const data = await this.#call(
+        creds,
+        FEISHU_APIS.listNodes,
+        'GET',
+        `/open-apis/wiki/v2/spaces/${encodeURIComponent(spaceId)}/nodes?${query}`,
+        undefined,
+        true,
+      );
+      const parsed = NodePage.safeParse(data);
+      if (!parsed.success) {
+        throw new UpstreamFailure({
+          code: CopyErrorCode.UPSTREAM_ERROR,
+          provider: Provider.FEISHU,
+          message: 'Feishu: the node list answer was unreadable.',
+          retryable: false,
+        });
+      }
+      nodes.push(...(parsed.data.items ?? []).map(toWikiNode));
+      if (!parsed.data.has_more || !parsed.data.page_token) return { nodes, complete: true };
+      pageToken = parsed.data.page_token;
+    }
+    return { nodes, complete: false };
   }
 
   /** Reads one node by its node token. */
   async getNode(creds: FeishuCredentials, nodeToken: string): Promise<WikiNodeModel> {
     const query = new URLSearchParams({ token: nodeToken, obj_type: 'wiki' });
     const data = await this.#call(creds, FEISHU_APIS.getNode, 'GET', `/open-apis/wiki/v2/spaces/get_node?${query}`, undefined, true);
-    return this.#node(data, 'get_node');
+    return this.#node(data, 'get_node', true);
   }
 
   /**
@@ -327,15 +368,14 @@ export class FeishuWikiClient {
     return results;
   }
 
-  #node(data: unknown, what: string): WikiNodeModel {
+  #node(data: unknown, what: string, idempotent: boolean): WikiNodeModel {
     const parsed = NodeData.safeParse(data);
     if (!parsed.success) {
-      throw new UpstreamFailure({
-        code: CopyErrorCode.UPSTREAM_ERROR,
-        provider: Provider.FEISHU,
-        message: `Feishu: the ${what} answer had no readable node.`,
-        retryable: false,
-      });
+      // code 0 without a readable node: after a copy, the copy exists but copygraph cannot say which it is.
+      throw answerFailure(
+        { provider: Provider.FEISHU, idempotent },
+        { documented: internal(false), status: 200, message: `Feishu: the ${what} answer had no readable node.`, upstreamCode: '0' },
+      );
     }
     return toWikiNode(parsed.data.node);
   }

@@ -176,7 +176,8 @@ export interface BlueUserView {
   firstName: string | null;
   lastName: string | null;
   fullName: string;
-  email: string;
+  /** Visible to OWNER/ADMIN only (upstreams.md §5.4): null for other viewers. */
+  email: string | null;
 }
 export interface BlueCommentView {
   id: string;
@@ -1020,7 +1021,7 @@ export class BlueEmulator {
     const todo = this.#todos.get(id);
     const place = todo && this.#place(todo);
     if (!todo || !place || !this.#canSee(user, place) || (company && place.project.companyId !== company.id)) throw blueError('TODO_NOT_FOUND');
-    return this.#view(todo);
+    return this.#view(todo, user);
   }
 
   #copyTodo(input: CopyTodoInput, ctx: Ctx, user: User): boolean {
@@ -1120,7 +1121,7 @@ export class BlueEmulator {
     matches.sort(compareBy(args.sort?.length ? args.sort : ['position_ASC']));
     const total = matches.length;
     return {
-      items: matches.slice(skip, skip + limit).map((t) => this.#view(t)),
+      items: matches.slice(skip, skip + limit).map((t) => this.#view(t, user)),
       pageInfo: {
         totalItems: total,
         perPage: limit,
@@ -1143,9 +1144,15 @@ export class BlueEmulator {
     return { id: u.id, uid: u.uid, username: slugify(u.name), firstName: first || null, lastName: rest.join(' ') || null, fullName: u.name, email: u.email };
   }
 
-  #view(todo: Todo): BlueTodoView {
+  /** A todo as `viewer` sees it through the API (no viewer: the inspection methods, everything). */
+  #view(todo: Todo, viewer?: User): BlueTodoView {
     const { list, project } = this.#place(todo);
-    const userView = (id: string): BlueUserView => this.#userView(id);
+    const viewerRole = viewer && project.members.get(viewer.id);
+    const seesEmail = !viewer || (viewerRole !== undefined && MANAGER_ROLES.has(viewerRole));
+    const userView = (id: string): BlueUserView => {
+      const u = this.#userView(id);
+      return seesEmail ? u : { ...u, email: null };
+    };
     const commentView = (c: Comment): BlueCommentView => ({
       id: c.id,
       uid: c.uid,

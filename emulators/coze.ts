@@ -56,6 +56,9 @@ const REQUIRED_SCOPES: Record<CozeEntityType, readonly string[]> = {
 };
 
 /** Route names, as counted by `control.calls(...)`. */
+/** Calls a second per user and route when the options name none (see `rateLimitPerSecond`). */
+export const COZE_DEFAULT_RATE_LIMIT = 5;
+
 export const COZE_ROUTES = {
   copy: 'POST /v1/entities/copy_tasks',
   task: 'GET /v1/entities/copy_tasks/:task_id',
@@ -135,7 +138,11 @@ export interface CozeEmulatorOptions {
   readonly tokenScopes?: Readonly<Record<string, readonly string[]>>;
   /** How long an async copy stays `in_progress` on the emulator clock. Default 3000. */
   readonly taskDurationMs?: number;
-  /** Calls per second per user and per route; unset = no limit (the real limit is undocumented [U]). */
+  /**
+   * Calls per second per user and per route (default `COZE_DEFAULT_RATE_LIMIT`; 0 = off). The copy
+   * endpoints' own limit is undocumented [U]; the default is the figure Coze documents for its other
+   * per-account APIs (5 QPS, e.g. the collaborator APIs) [I], answered with HTTP 429 + 4013 [C S5].
+   */
   readonly rateLimitPerSecond?: number;
 }
 
@@ -215,20 +222,25 @@ export class CozeEmulator {
   readonly #tasks = new Map<string, TaskState>();
   readonly #windows = new Map<string, { start: number; count: number }>();
   readonly #taskDurationMs: number;
-  readonly #rateLimit: number | undefined;
+  #rateLimit: number | undefined;
   #nextEntityId = 7410000000000000001n;
   #nextTaskId = 7440000000000000001n;
   #server: RunningServer | undefined;
 
   constructor(options: CozeEmulatorOptions = {}) {
     this.#taskDurationMs = options.taskDurationMs ?? 3000;
-    this.#rateLimit = options.rateLimitPerSecond;
+    this.#rateLimit = options.rateLimitPerSecond === 0 ? undefined : (options.rateLimitPerSecond ?? COZE_DEFAULT_RATE_LIMIT);
     for (const [token, userId] of Object.entries(options.tokens ?? {})) {
       this.addToken(token, userId, options.tokenScopes?.[token]);
     }
   }
 
   // ---- seeding -------------------------------------------------------------------------------
+
+  /** Changes the per-user, per-route limit (0 = off). */
+  setRateLimit(perSecond: number): void {
+    this.#rateLimit = perSecond === 0 ? undefined : perSecond;
+  }
 
   addToken(token: string, userId: string, scopes: readonly string[] = COZE_SCOPES): void {
     this.#tokens.set(token, { userId, scopes: new Set(scopes) });

@@ -54,6 +54,7 @@ export const FEISHU_ROUTES = {
   token: 'POST /open-apis/auth/v3/tenant_access_token/internal',
   copy: 'POST /open-apis/wiki/v2/spaces/:space_id/nodes/:node_token/copy',
   getNode: 'GET /open-apis/wiki/v2/spaces/get_node',
+  listNodes: 'GET /open-apis/wiki/v2/spaces/:space_id/nodes',
 } as const;
 export type FeishuRoute = (typeof FEISHU_ROUTES)[keyof typeof FEISHU_ROUTES];
 
@@ -99,7 +100,21 @@ export interface FeishuAppConfig {
   readonly openId?: string | undefined;
   /** false → the token endpoint answers 10014 "app unauthorized" (app disabled/not installed). */
   readonly enabled?: boolean | undefined;
+  /**
+   * The API scopes the app was granted (default `FEISHU_DEFAULT_SCOPES`). A call whose API needs a
+   * scope the app lacks answers 99991672 "No permission" (upstreams.md §3.5; HTTP 400 [I]).
+   */
+  readonly scopes?: readonly string[] | undefined;
 }
+
+/** What an app gets when its config names no scopes: everything the three wiki calls accept. */
+export const FEISHU_DEFAULT_SCOPES: readonly string[] = ['wiki:wiki'];
+
+/** Any one of these scopes lets the app call the route [C F1, F2 "开启任一权限即可"]. */
+const ROUTE_SCOPES: Readonly<Partial<Record<FeishuRoute, readonly string[]>>> = {
+  [FEISHU_ROUTES.copy]: ['wiki:node:copy', 'wiki:wiki'],
+  [FEISHU_ROUTES.getNode]: ['wiki:node:read', 'wiki:wiki', 'wiki:wiki:readonly'],
+};
 
 export interface FeishuUserConfig {
   /** A `u-…` user_access_token. */
@@ -475,6 +490,9 @@ export class FeishuEmulator {
       route('GET', /^\/open-apis\/wiki\/v2\/spaces\/get_node$/, FEISHU_ROUTES.getNode, (req) =>
         this.#handle(FEISHU_ROUTES.getNode, (log) => this.#getNode(req, this.#authorize(req, FEISHU_ROUTES.getNode, log))),
       ),
+      route('GET', /^\/open-apis\/wiki\/v2\/spaces\/([^/]+)\/nodes$/, FEISHU_ROUTES.listNodes, (req) =>
+        this.#handle(FEISHU_ROUTES.listNodes, (log) => this.#listNodes(req, this.#authorize(req, FEISHU_ROUTES.listNodes, log))),
+      ),
     ];
   }
 
@@ -560,6 +578,12 @@ export class FeishuEmulator {
       if (!t) throw new FeishuError(400, 99991663, invalid);
       if (t.expiresAt <= now) throw new FeishuError(400, 99991677, 'Authentication token expired');
       const app = this.#apps.get(t.appId);
+      const granted = app?.scopes ?? FEISHU_DEFAULT_SCOPES;
+      const needed = ROUTE_SCOPES[name];
+      if (needed && !needed.some((scope) => granted.includes(scope))) {
+        // [I] The wording follows the open platform's usual "Access denied" text; the code is documented.
+        throw new FeishuError(400, 99991672, `Access denied. One of the following scopes is required: [${needed.join(', ')}].`);
+      }
       const ids = app?.openId === undefined ? [t.appId] : [t.appId, app.openId];
       caller = {
         key: `app:${t.appId}`,
@@ -833,6 +857,34 @@ export class FeishuEmulator {
 
   #newObjToken(type: FeishuObjType): string {
     return `${OBJ_PREFIX[type]}${base62(22)}`;
+  }
+
+  /**
+   * 获取知识空间子节点列表: `GET /open-apis/wiki/v2/spaces/:space_id/nodes?parent_node_token=&page_size=&page_token=`.
+   * The children of a node (or of the space's top level without `parent_node_token`), in creation
+   * order, `page_size` 1–50 (default 20) a page, `has_more` and an opaque `page_token` for the next.
+   * [I] a bad page size or page token is refused as 99992402 (the generic parameter error); an unknown
+   * parent is 131005 and a space the caller is no member of 131006, as for get_node.
+   */
+  #listNodes(req: EmulatorRequest, caller: Caller): EmulatorReply {
+    const spaceId = decodeSegment(req.params[0]);
+    const space = this.#spaces.get(spaceId);
+    if (!space) throw wikiError(131005, 'space not found');
+    if (!this.#isMember(space, caller)) throw wikiError(131006, 'wiki space permission denied');
+    const parent = req.query.get('parent_node_token') ?? '';
+    if (parent !== '' && this.#nodes.get(parent)?.space_id !== spaceId) throw wikiError(131005, 'node not found');
+    const sizeText = req.query.get('page_size');
+    const size = sizeText === null ? 20 : Number(sizeText);
+    if (!Number.isInteger(size) || size < 1 || size > 50) throw paramErr();
+    const tokenText = req.query.get('page_token') ?? '';
+    const offset = tokenText === '' ? 0 : Number(Buffer.from(tokenText, 'base64url').toString('utf8').replace(/^o:/, ''));
+    if (!Number.isInteger(offset) || offset < 0) throw paramErr();
+    const children = this.#children.get(`${spaceId}/${parent}`) ?? [];
+    const page = children.slice(offset, offset + size).map((t) => this.#view(this.#nodes.get(t) as StoredNode));
+    const hasMore = offset + size < children.length;
+    const data: Record<string, unknown> = { items: page, has_more: hasMore };
+    if (hasMore) data['page_token'] = Buffer.from(`o:${offset + size}`).toString('base64url');
+    return { status: 200, body: { code: 0, msg: 'success', data } };
   }
 
   #insert(node: StoredNode): void {

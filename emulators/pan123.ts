@@ -29,7 +29,16 @@ export interface Pan123EmulatorOptions {
   readonly tokenTtlMs?: number;
   /** How long one copy task runs once it leaves the queue. */
   readonly perTaskMs?: number;
+  /**
+   * Calls a second per clientID and route on the image-host (oss) endpoints (default
+   * `PAN123_DEFAULT_OSS_QPS`; 0 = off), answered with body code 429 请求太频繁 [C3 P3]. The oss
+   * endpoints are not in the documented QPS table [U]; the default is the table's highest figure (10)
+   * [I]. The access_token endpoint keeps its documented QPS 1.
+   */
+  readonly ossQps?: number;
 }
+
+export const PAN123_DEFAULT_OSS_QPS = 10;
 
 /** A 云盘 entry. type 0 = file, 1 = folder; parentFileId 0 = the drive root. */
 export interface DriveEntry {
@@ -188,6 +197,25 @@ export class Pan123Emulator {
     for (const [id, secret] of Object.entries(options.clients ?? {})) this.#clients.set(id, secret);
     this.#tokenTtlMs = options.tokenTtlMs ?? 30 * DAY_MS;
     this.#perTaskMs = options.perTaskMs ?? 2000;
+    this.#ossQps = options.ossQps === 0 ? undefined : (options.ossQps ?? PAN123_DEFAULT_OSS_QPS);
+  }
+
+  readonly #ossQps: number | undefined;
+  readonly #ossWindows = new Map<string, { start: number; count: number }>();
+
+  /** One more call of a client on an oss route; true when it is over the QPS. */
+  #overQps(req: EmulatorRequest, routeName: string): boolean {
+    if (this.#ossQps === undefined) return false;
+    const token = this.#tokens.get(/^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
+    const key = `${token?.clientID ?? '?'} ${routeName}`;
+    const start = Math.floor(this.control.clock.now() / 1000) * 1000;
+    const w = this.#ossWindows.get(key);
+    if (!w || w.start !== start) {
+      this.#ossWindows.set(key, { start, count: 1 });
+      return false;
+    }
+    w.count += 1;
+    return w.count > this.#ossQps;
   }
 
   // ---- seeding ---------------------------------------------------------------------------------
@@ -452,9 +480,10 @@ export class Pan123Emulator {
   }
 
   #routes(): Route[] {
-    const guarded = (needsToken: boolean, handler: (req: EmulatorRequest) => EmulatorReply) => (req: EmulatorRequest) => {
+    const guarded = (needsToken: boolean, handler: (req: EmulatorRequest) => EmulatorReply, oss?: string) => (req: EmulatorRequest) => {
       const refused = this.#refuse(req, needsToken);
       if (refused) return refused;
+      if (oss !== undefined && this.#overQps(req, oss)) return reply(CODE_THROTTLED, '请求太频繁');
       this.#settle();
       return handler(req);
     };
@@ -469,25 +498,25 @@ export class Pan123Emulator {
         'POST',
         /^\/api\/v1\/oss\/source\/copy$/,
         'oss_copy',
-        guarded(true, (req) => this.#createCopy(req)),
+        guarded(true, (req) => this.#createCopy(req), 'oss_copy'),
       ),
       route(
         'GET',
         /^\/api\/v1\/oss\/source\/copy\/process$/,
         'oss_copy_process',
-        guarded(true, (req) => this.#copyProcess(req)),
+        guarded(true, (req) => this.#copyProcess(req), 'oss_copy_process'),
       ),
       route(
         'GET',
         /^\/api\/v1\/oss\/source\/copy\/fail$/,
         'oss_copy_fail',
-        guarded(true, (req) => this.#copyFail(req)),
+        guarded(true, (req) => this.#copyFail(req), 'oss_copy_fail'),
       ),
       route(
         'GET',
         /^\/api\/v1\/oss\/file\/detail$/,
         'oss_file_detail',
-        guarded(true, (req) => this.#fileDetail(req)),
+        guarded(true, (req) => this.#fileDetail(req), 'oss_file_detail'),
       ),
     ];
   }

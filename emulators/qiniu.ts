@@ -1,6 +1,9 @@
 /**
  * Qiniu Kodo RS emulator: buckets of objects in memory, `/copy`, `/stat`, `/batch`, both signature
  * schemes verified (reference/upstreams.md §4), the 612/614/631 semantics, `X-Reqid` on every answer.
+ * As strict as Qiniu where the docs say so (§4.2): no cross-region copy (buckets have a region; [I] the
+ * refusal is 400 with an error text, the docs give no code), and an archive / deep-archive source that
+ * is not restored is refused with 403; the copy of an archive object is itself archived (frozen).
  *
  * The signature check is written from the server's side (from the request as received) and shares
  * no code with copygraph's signer: two independent implementations checked against the same vectors.
@@ -14,9 +17,15 @@ export interface QiniuObject {
   readonly mimeType: string;
   /** 100-ns units since the epoch, as Qiniu reports it. */
   readonly putTime: number;
+  /** 0 standard, 1 IA, 2 archive, 3 deep archive, 4 archive direct read, 5 intelligent tiering [C Q3]. */
   readonly type: number;
   readonly md5: string;
+  /** 1 restoring, 2 restored (archive types only); absent otherwise [C Q3]. */
+  readonly restoreStatus?: 1 | 2 | undefined;
 }
+
+/** Storage types whose objects must be restored before they can be copied [C Q1: "unrestored → 403"]. */
+const NEEDS_RESTORE = new Set([2, 3]);
 
 export interface QiniuEmulatorOptions {
   /** accessKey → secretKey. */
@@ -69,6 +78,8 @@ export class QiniuEmulator {
   readonly #accounts: Map<string, string>;
   /** bucket → owner access key */
   readonly #bucketOwners = new Map<string, string>();
+  /** bucket → region id (z0, z1, z2, na0, as0, cn-east-2, …). */
+  readonly #bucketRegions = new Map<string, string>();
   readonly #buckets = new Map<string, Map<string, QiniuObject>>();
   readonly #maxSkewMs: number;
   #server: RunningServer | undefined;
@@ -87,13 +98,20 @@ export class QiniuEmulator {
     this.#accounts.set(accessKey, secretKey);
   }
 
-  createBucket(name: string, owner = this.#accounts.keys().next().value as string): void {
+  createBucket(name: string, owner = this.#accounts.keys().next().value as string, region = 'z0'): void {
     if (!this.#buckets.has(name)) this.#buckets.set(name, new Map());
     this.#bucketOwners.set(name, owner);
+    this.#bucketRegions.set(name, region);
   }
 
   /** Stores an object; its hash is the real qetag of the content. */
-  putObject(bucket: string, key: string, content: Buffer | string, mimeType = 'application/octet-stream'): QiniuObject {
+  putObject(
+    bucket: string,
+    key: string,
+    content: Buffer | string,
+    mimeType = 'application/octet-stream',
+    storage: { readonly type?: number; readonly restoreStatus?: 1 | 2 } = {},
+  ): QiniuObject {
     if (!this.#buckets.has(bucket)) this.createBucket(bucket);
     const data = Buffer.from(content);
     const obj: QiniuObject = {
@@ -101,8 +119,9 @@ export class QiniuEmulator {
       hash: qetag(data),
       mimeType,
       putTime: this.control.clock.now() * 10_000,
-      type: 0,
+      type: storage.type ?? 0,
       md5: createHash('md5').update(data).digest('hex'),
+      ...(storage.restoreStatus !== undefined ? { restoreStatus: storage.restoreStatus } : {}),
     };
     this.#buckets.get(bucket)?.set(key, obj);
     return obj;
@@ -209,10 +228,15 @@ export class QiniuEmulator {
     if (!(from instanceof Map)) return from;
     const to = this.#bucketFor(accessKey, dst.bucket);
     if (!(to instanceof Map)) return to;
+    // [C Q1] same region only; [I] how Qiniu words the refusal.
+    if (this.#bucketRegions.get(src.bucket) !== this.#bucketRegions.get(dst.bucket)) return err(400, 'cross-region copy is not supported');
     const obj = from.get(src.key);
     if (!obj) return err(612, 'no such file or directory');
+    if (NEEDS_RESTORE.has(obj.type) && obj.restoreStatus !== 2) return err(403, 'the archived source object must be restored before it can be copied');
     if (to.has(dst.key) && !force) return err(614, 'file exists');
-    to.set(dst.key, { ...obj, putTime: this.control.clock.now() * 10_000 });
+    // The copy of an archive object is archived again (frozen): it keeps the type, not the restore.
+    const { restoreStatus: _restored, ...copied } = obj;
+    to.set(dst.key, { ...copied, putTime: this.control.clock.now() * 10_000 });
     return { status: 200 };
   }
 
@@ -227,7 +251,18 @@ export class QiniuEmulator {
     if (!(bucket instanceof Map)) return bucket;
     const obj = bucket.get(entry.key);
     if (!obj) return err(612, 'no such file or directory');
-    return { status: 200, body: { fsize: obj.fsize, hash: obj.hash, mimeType: obj.mimeType, putTime: obj.putTime, type: obj.type, md5: obj.md5 } };
+    return {
+      status: 200,
+      body: {
+        fsize: obj.fsize,
+        hash: obj.hash,
+        mimeType: obj.mimeType,
+        putTime: obj.putTime,
+        type: obj.type,
+        md5: obj.md5,
+        ...(obj.restoreStatus !== undefined ? { restoreStatus: obj.restoreStatus } : {}),
+      },
+    };
   }
 
   #statReply(accessKey: string, encoded: string): EmulatorReply {

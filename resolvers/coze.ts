@@ -11,7 +11,7 @@ import { Provider } from '../src/core/errors.ts';
 import type { CozeEntityResolvers, MutationResolvers } from '../src/generated/resolvers-types.ts';
 import type { CozeWatchState } from '../src/pollers/coze.ts';
 import { type TaskChange, TaskStatus } from '../src/tasks/model.ts';
-import { parseInput, runCopy } from './results.ts';
+import { runCopy } from './results.ts';
 import { submitCopy, watchTask } from './tasking.ts';
 
 /** Coze ids are int64 numbers written as strings; Coze refuses anything else with 4000. */
@@ -33,8 +33,7 @@ const CopyCozeEntityInput = z.object({
 
 export const Mutation: MutationResolvers = {
   copyCozeEntity: (_parent, { input }, ctx) =>
-    runCopy(async () => {
-      const request = parseInput(CopyCozeEntityInput, input);
+    runCopy(ctx, { operation: 'copyCozeEntity', provider: Provider.COZE, schema: CopyCozeEntityInput, input }, async (request) => {
       const summary = { __typename: 'CozeCopyRequest', ...request, toWorkspaceId: request.toWorkspaceId ?? null } as const;
       const creds = requireCredentials(ctx.credentials, 'coze');
       const watch: CozeWatchState = { entityId: request.entityId, entityType: request.entityType, toWorkspaceId: request.toWorkspaceId ?? null };

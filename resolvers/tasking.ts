@@ -8,15 +8,17 @@ import { credentialKey } from '../src/core/credentials.ts';
 import { CopyErrorCode, graphQLError, isUpstreamFailure, type Provider, UpstreamFailure } from '../src/core/errors.ts';
 import { type CopyTaskRecord, submittingMarker, type TaskChange, type TaskErrorRecord, TaskStatus } from '../src/tasks/model.ts';
 import type { CopyRequestRecord } from '../src/tasks/request-summary.ts';
+import { outcomeWillBeLookedUp, takeReservedTaskId } from './idempotency.ts';
 
 /** Whether this request brought its own credentials for the provider. */
 function usesRequestCredentials(ctx: RequestContext, provider: Provider): boolean {
   return ctx.requestCredentials[credentialKey(provider)] !== undefined;
 }
 
-/** Records a new task owned by the caller, with what it was asked to do; resolves once it is stored. */
+/** Records a new task owned by the caller (under the id reserved for this copy, see ./idempotency.ts), with what it was asked to do; resolves once it is stored. */
 export function recordTask(ctx: RequestContext, provider: Provider, change: TaskChange, request?: CopyRequestRecord): Promise<CopyTaskRecord> {
   return ctx.services.tasks.create({
+    id: takeReservedTaskId(),
     owner: ctx.principal.id,
     provider,
     credentialSource: usesRequestCredentials(ctx, provider) ? 'request' : 'config',
@@ -45,7 +47,9 @@ export async function submitCopy<T>(
   try {
     answer = await call();
   } catch (err) {
-    await ctx.services.tasks.change(task, { status: TaskStatus.FAILED, watch: null, error: failedCallError(err) });
+    // An unknown outcome that copygraph will look up stays RUNNING: ./outcome.ts takes the task over.
+    const lookedUp = isUpstreamFailure(err) && err.code === CopyErrorCode.OUTCOME_UNKNOWN && outcomeWillBeLookedUp();
+    if (!lookedUp) await ctx.services.tasks.change(task, { status: TaskStatus.FAILED, watch: null, error: failedCallError(err) });
     throw err;
   }
   return ctx.services.tasks.change(task, { watch: null, ...settle(answer) });

@@ -67,7 +67,16 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const log = scope
       ? logger
       : logger.child({ requestId, ...(currentTraceId(headers['traceparent']) ? { traceId: currentTraceId(headers['traceparent']) } : {}) });
-    return { principal, credentials, requestCredentials, services, loaders: new Loaders(services, credentials, principal.id), requestId, logger: log };
+    return {
+      principal,
+      credentials,
+      requestCredentials,
+      services,
+      loaders: new Loaders(services, credentials, principal.id),
+      requestId,
+      logger: log,
+      idempotencyKey: headers['idempotency-key'],
+    };
   };
 
   const metricsSource = { contentType: registry.contentType, metrics: () => registry.metrics() };

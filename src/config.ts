@@ -74,6 +74,8 @@ const EnvSchema = z.object({
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.literal('http/json', { error: 'only http/json is supported (the OTLP/HTTP JSON exporter)' }).optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('copygraph'),
   OTEL_SDK_DISABLED: bool.optional(),
+  /** How long an idempotency key is remembered (then forgotten: the same key starts a new copy). */
+  COPYGRAPH_IDEMPOTENCY_TTL_HOURS: int(1, 8760).default(24),
   QINIU_ACCESS_KEY: secret.optional(),
   QINIU_SECRET_KEY: secret.optional(),
   QINIU_RS_URL: url.default('https://rs-z0.qiniuapi.com'),
@@ -132,6 +134,11 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   readonly upstreamTimeoutMs: number;
   readonly poll: { readonly initialIntervalMs: number; readonly maxIntervalMs: number; readonly maxTaskAgeMs: number };
+  /**
+   * Idempotency keys: how long one is kept, and how long a claim whose task was never stored counts as
+   * still running (after that its copy is taken as never run: the claimer crashed before recording it).
+   */
+  readonly idempotency: { readonly ttlMs: number; readonly inFlightMs: number };
   readonly qiniuSignature: 'Qiniu' | 'QBox';
   readonly feishuRateLimitPerMinute: number;
   /** The cross-request `get_node` cache (src/wiki-node-cache.ts): `ttlMs` 0 turns it off. */
@@ -244,6 +251,11 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>> 
     corsOrigins: env.COPYGRAPH_CORS_ORIGINS ?? (production ? [] : [...SANDBOX_ORIGINS, ...DEV_ORIGINS]),
     upstreamTimeoutMs: env.COPYGRAPH_UPSTREAM_TIMEOUT_MS,
     poll: { initialIntervalMs: env.COPYGRAPH_POLL_INITIAL_MS, maxIntervalMs: env.COPYGRAPH_POLL_MAX_MS, maxTaskAgeMs: env.COPYGRAPH_TASK_MAX_AGE_S * 1000 },
+    idempotency: {
+      ttlMs: env.COPYGRAPH_IDEMPOTENCY_TTL_HOURS * 3_600_000,
+      // A copy call is a few upstream calls, each bounded by the timeout.
+      inFlightMs: Math.max(30_000, 4 * env.COPYGRAPH_UPSTREAM_TIMEOUT_MS),
+    },
     qiniuSignature: env.QINIU_SIGNATURE,
     feishuRateLimitPerMinute: env.FEISHU_RATE_LIMIT_PER_MINUTE,
     feishuNodeCache: { ttlMs: env.FEISHU_NODE_CACHE_TTL_MS, maxEntries: env.FEISHU_NODE_CACHE_MAX_ENTRIES },

@@ -17,6 +17,8 @@ export interface RequestContext {
   readonly requestCredentials: UpstreamCredentials;
   readonly services: Services;
   readonly loaders: Loaders;
+  /** The request's `Idempotency-Key` header, if any (a copy input's `idempotencyKey` wins over it). */
+  readonly idempotencyKey?: string | undefined;
   /** The request's id (`x-request-id` if the caller sent a well-formed one, else generated). */
   readonly requestId: string;
   /** Logs with this request's `requestId` and `traceId` on every line. */

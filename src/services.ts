@@ -9,6 +9,10 @@ import { CozeClient } from '../datasources/coze.ts';
 import { Pan123Client } from '../datasources/pan123.ts';
 import { CozePoller } from './pollers/coze.ts';
 import { Pan123Poller } from './pollers/pan123.ts';
+import { BlueOutcomeLookup } from './pollers/outcome-blue.ts';
+import { FeishuOutcomeLookup } from './pollers/outcome-feishu.ts';
+import { QiniuOutcomeLookup } from './pollers/outcome-qiniu.ts';
+import { OutcomePoller } from './pollers/outcome-resolution.ts';
 import { createPostgresLock, type KeyedLock } from './core/locks.ts';
 import { type LimiterClock, type RateBudget, SharedRateBudget } from './core/rate-limiter.ts';
 import type { Config } from './config.ts';
@@ -17,6 +21,7 @@ import { createInProcessLeases, createTakeover, type Takeover, type TaskLeases }
 import { createPostgresLeases } from './tasks/leases/postgres.ts';
 import { withPollBudget } from './tasks/poll-budget.ts';
 import { createInProcessPubSub, type TaskPubSub } from './tasks/pubsub.ts';
+import { IdempotencyKeys, type IdempotencyKeyStore, idempotencyStoreFor } from './tasks/idempotency.ts';
 import { createPostgresPubSub } from './tasks/pubsub/postgres.ts';
 import { TaskService } from './tasks/service.ts';
 import { createPostgresTaskStore } from './tasks/store/postgres.ts';
@@ -35,6 +40,8 @@ export interface Services {
   readonly takeover: Takeover;
   readonly tasks: TaskService;
   readonly watcher: TaskWatcher;
+  /** Idempotency keys of copy mutations, on the task store's engine. */
+  readonly idempotency: IdempotencyKeys;
   readonly qiniu: QiniuClient;
   readonly feishu: FeishuWikiClient;
   /** Feishu `get_node` answers reused across requests, per credential scope. */
@@ -52,6 +59,10 @@ export interface ServiceOverrides {
   readonly takeoverIntervalMs?: number;
   /** The clock of client-side rate limiters (tests link it to an emulator's clock). */
   readonly rateLimitClock?: LimiterClock;
+  /** Where idempotency keys live (default: the task store's own engine). */
+  readonly idempotencyStore?: IdempotencyKeyStore;
+  /** The clock of idempotency keys, in epoch milliseconds (tests move it to expire keys). */
+  readonly idempotencyClock?: () => number;
   /** Upstream budgets and locks shared by the replicas (set by `openSharedEngine`). */
   readonly shared?: SharedBudgets;
 }
@@ -71,6 +82,10 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
   const pubsub = overrides.pubsub ?? createInProcessPubSub();
   const leases = overrides.leases ?? createInProcessLeases();
   const tasks = new TaskService(store, pubsub);
+  const idempotency = new IdempotencyKeys(overrides.idempotencyStore ?? idempotencyStoreFor(store), store, {
+    ...config.idempotency,
+    now: overrides.idempotencyClock,
+  });
   const watcher = new TaskWatcher(
     {
       initialIntervalMs: config.poll.initialIntervalMs,
@@ -112,7 +127,12 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
   // On the limiters' clock: tests that move time for the limiter move the cache's too.
   const clock = overrides.rateLimitClock;
   const wikiNodes = new WikiNodeCache({ ...config.feishuNodeCache, ...(clock ? { now: () => clock.now() } : {}) });
-  return { config, logger, store, pubsub, leases, takeover, tasks, watcher, qiniu, feishu, wikiNodes, blue, coze, pan123 };
+  // Synchronous copies have a poller only to find out what happened to a copy whose answer was lost.
+  const outcome = { settleMs: config.upstreamTimeoutMs, giveUpMs: Math.max(60_000, 10 * config.upstreamTimeoutMs), maxPollsPerSecond: 5 };
+  watcher.register(new OutcomePoller(new QiniuOutcomeLookup(qiniu), outcome));
+  watcher.register(new OutcomePoller(new FeishuOutcomeLookup(feishu), outcome));
+  watcher.register(new OutcomePoller(new BlueOutcomeLookup(blue), outcome));
+  return { config, logger, store, pubsub, leases, takeover, tasks, watcher, idempotency, qiniu, feishu, wikiNodes, blue, coze, pan123 };
 }
 
 /**

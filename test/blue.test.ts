@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLUE_DEMO, type BlueEmulator, type BlueTodoView } from '../emulators/blue.ts';
-import { type Stack, startStack } from './helpers/stack.ts';
+import { eventually, type Stack, startStack } from './helpers/stack.ts';
 
 const D = BLUE_DEMO;
 const MEMBER = { 'x-blue-token-id': D.memberToken.id, 'x-blue-token-secret': D.memberToken.secret };
@@ -363,14 +363,22 @@ describe('copyTodo when the copy cannot be seen', () => {
     await proxy.close();
   });
 
-  it('reports a copyTodo that was sent but never answered as OUTCOME_UNKNOWN, and does not send it again', async () => {
+  it('answers a copyTodo that was sent but never answered as a task that finds the copy (OUTCOME_UNKNOWN first), and does not send it again', async () => {
     proxy.lose.add('CopyTodo');
     const before = emu.todosInList(D.lists.roadmap.doing).length;
     const answer = await copy({ todoId: D.todos.launchPlan, todoListId: D.lists.roadmap.doing, options: [] });
-    expect(answer).toMatchObject({ __typename: 'UpstreamError', code: 'OUTCOME_UNKNOWN', provider: 'BLUE', retryable: false });
-    expect(answer.message).toMatch(/may or may not have happened/);
+    expect(answer).toMatchObject({ __typename: 'CopyTask', provider: 'BLUE', status: 'RUNNING', isFinal: false });
     // It did happen, once.
     expect(emu.todosInList(D.lists.roadmap.doing)).toHaveLength(before + 1);
+    expect(emu.fieldCalls('copyTodo')).toBe(1);
+    // The lookup (the same identification as after a copy) finds it: SUCCEEDED with the real record.
+    const final = await eventually(async () => {
+      const { copyTask } = await stack.data('query ($id: ID!) { copyTask(id: $id) { status error { code } result { __typename ... on BlueTodo { id } } } }', {
+        id: answer.id,
+      });
+      return copyTask.status === 'RUNNING' ? undefined : copyTask;
+    });
+    expect(final).toEqual({ status: 'SUCCEEDED', error: null, result: { __typename: 'BlueTodo', id: newest(emu, D.lists.roadmap.doing).id } });
     expect(emu.fieldCalls('copyTodo')).toBe(1);
   });
 

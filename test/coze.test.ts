@@ -4,7 +4,7 @@
  * input. Copies are proven by the emulator's state.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COZE_DEMO, COZE_QUOTA_REASON, COZE_ROUTES } from '../emulators/coze.ts';
+import { COZE_DEFAULT_RATE_LIMIT, COZE_DEMO, COZE_QUOTA_REASON, COZE_ROUTES } from '../emulators/coze.ts';
 import { BOB, collect, eventually, type Stack, startStack } from './helpers/stack.ts';
 
 const COPY = `mutation ($input: CopyCozeEntityInput!) {
@@ -45,6 +45,8 @@ let stack: Stack;
 beforeAll(async () => {
   // A short upstream timeout lets the OUTCOME_UNKNOWN case run quickly.
   stack = await startStack({ env: { COPYGRAPH_UPSTREAM_TIMEOUT_MS: '800' } });
+  // The tests below copy in quick succession; the emulator's default limit (on) has its own test.
+  stack.emulators.coze.setRateLimit(0);
 });
 afterAll(() => stack.close());
 
@@ -174,6 +176,21 @@ describe('copyCozeEntity: workspace rules and upstream errors', () => {
     const closed = coze().addWorkspace({ kind: 'team', teamId: COZE_DEMO.teamId, members: [] });
     const r = await copy({ entityId: COZE_DEMO.workflowId, entityType: 'WORKFLOW', toWorkspaceId: closed.id });
     expect(r).toMatchObject({ __typename: 'UpstreamError', code: 'FORBIDDEN', upstreamCode: '4101', retryable: false });
+  });
+
+  it("answers a burst over Coze's limit (on by default in the emulator) with RATE_LIMITED 4013, retryable, and copies only what was accepted", async () => {
+    const coze = stack.emulators.coze;
+    coze.setRateLimit(COZE_DEFAULT_RATE_LIMIT);
+    try {
+      const upstreamBefore = coze.listTasks().length;
+      const answers = await Promise.all(Array.from({ length: 11 }, () => copy({ entityId: COZE_DEMO.workflowId, entityType: 'WORKFLOW' })));
+      const refused = answers.filter((a) => a.__typename === 'UpstreamError');
+      expect(refused.length).toBeGreaterThanOrEqual(1);
+      for (const r of refused) expect(r).toMatchObject({ code: 'RATE_LIMITED', upstreamCode: '4013', retryable: true });
+      expect(coze.listTasks().length - upstreamBefore).toBe(answers.length - refused.length);
+    } finally {
+      coze.setRateLimit(0);
+    }
   });
 
   it('maps an unknown entity (4200) to NOT_FOUND', async () => {

@@ -68,7 +68,7 @@ async function taskIds(): Promise<Set<string>> {
 }
 
 describe('a gateway answers 502/504 after forwarding the copy', () => {
-  it('Qiniu: one copy upstream, OUTCOME_UNKNOWN, the task FAILED with it', async () => {
+  it('Qiniu: one copy upstream, OUTCOME_UNKNOWN, then looked up: the task ends SUCCEEDED', async () => {
     const qiniu = stack.emulators.qiniu;
     const destination = { bucket: 'demo-backup', key: `gw/${Date.now()}.jpg` };
     const before = await taskIds();
@@ -77,13 +77,20 @@ describe('a gateway answers 502/504 after forwarding the copy', () => {
     const { copyObject } = await stack.data<{ copyObject: Result }>(`mutation ($input: CopyObjectInput!) { copyObject(input: $input) { ${ANSWER} } }`, {
       input: { source: { bucket: 'demo-photos', key: 'photos/sunflower.jpg' }, destination },
     });
-    expect(copyObject).toMatchObject({ __typename: 'UpstreamError', code: 'OUTCOME_UNKNOWN', provider: 'QINIU', upstreamCode: '502', retryable: false });
+    // Qiniu lets copygraph look (stat): the answer is the task, RUNNING until the lookup says (test/outcome.test.ts).
+    expect(copyObject).toMatchObject({ __typename: 'CopyTask', status: 'RUNNING', error: { code: 'OUTCOME_UNKNOWN' } });
     expect(qiniu.control.calls('copy')).toBe(copies + 1);
     expect(qiniu.getObject(destination.bucket, destination.key)).toBeDefined();
-    expect(await failedTaskOf('QINIU', before)).toMatchObject({ status: 'FAILED', error: { code: 'OUTCOME_UNKNOWN' } });
+    const final = await eventually(async () => {
+      const { copyTask } = await stack.data<{ copyTask: Result }>(TASK, { id: copyObject.id });
+      return copyTask.isFinal ? copyTask : undefined;
+    });
+    expect(final).toMatchObject({ status: 'SUCCEEDED', error: null });
+    expect(before.has(copyObject.id)).toBe(false);
+    expect(qiniu.control.calls('copy')).toBe(copies + 1);
   });
 
-  it('Feishu: one copy upstream, OUTCOME_UNKNOWN (504)', async () => {
+  it('Feishu: one copy upstream, OUTCOME_UNKNOWN (504), then looked up: the task ends SUCCEEDED', async () => {
     const feishu = stack.emulators.feishu;
     const before = await taskIds();
     proxies.feishu.failAfterForward({ method: 'POST', path: /\/copy$/, status: 504 });
@@ -91,12 +98,19 @@ describe('a gateway answers 502/504 after forwarding the copy', () => {
     const { copyWikiNode } = await stack.data<{ copyWikiNode: Result }>(`mutation ($input: CopyWikiNodeInput!) { copyWikiNode(input: $input) { ${ANSWER} } }`, {
       input: { spaceId: FEISHU_DEMO.spaceId, nodeToken: FEISHU_DEMO.nodes.onboarding, targetParentToken: FEISHU_DEMO.nodes.templates },
     });
-    expect(copyWikiNode).toMatchObject({ __typename: 'UpstreamError', code: 'OUTCOME_UNKNOWN', provider: 'FEISHU', retryable: false });
+    // Feishu lets copygraph look (the parent's children): the answer is the task, RUNNING until it knows.
+    expect(copyWikiNode).toMatchObject({ __typename: 'CopyTask', status: 'RUNNING', error: { code: 'OUTCOME_UNKNOWN' } });
     expect(feishu.control.calls(FEISHU_ROUTES.copy)).toBe(copies + 1);
-    expect(await failedTaskOf('FEISHU', before)).toMatchObject({ status: 'FAILED', error: { code: 'OUTCOME_UNKNOWN' } });
+    const final = await eventually(async () => {
+      const { copyTask } = await stack.data<{ copyTask: Result }>(TASK, { id: copyWikiNode.id });
+      return copyTask.isFinal ? copyTask : undefined;
+    });
+    expect(final).toMatchObject({ status: 'SUCCEEDED', error: null });
+    expect(before.has(copyWikiNode.id)).toBe(false);
+    expect(feishu.control.calls(FEISHU_ROUTES.copy)).toBe(copies + 1);
   });
 
-  it('Blue: one copyTodo upstream (the record exists), OUTCOME_UNKNOWN', async () => {
+  it('Blue: one copyTodo upstream (the record exists), OUTCOME_UNKNOWN, then identified: the task ends SUCCEEDED', async () => {
     const blue = stack.emulators.blue;
     const list = BLUE_DEMO.lists.roadmap.doing;
     const inList = blue.todosInList(list).length;
@@ -104,8 +118,15 @@ describe('a gateway answers 502/504 after forwarding the copy', () => {
     const { copyTodo } = await stack.data<{ copyTodo: Result }>(`mutation ($input: CopyTodoInput!) { copyTodo(input: $input) { ${ANSWER} } }`, {
       input: { todoId: BLUE_DEMO.todos.launchPlan, todoListId: list, options: [] },
     });
-    expect(copyTodo).toMatchObject({ __typename: 'UpstreamError', code: 'OUTCOME_UNKNOWN', provider: 'BLUE', retryable: false });
+    // Blue lets copygraph look (the identification it does after every copy): the answer is the task.
+    expect(copyTodo).toMatchObject({ __typename: 'CopyTask', status: 'RUNNING', error: { code: 'OUTCOME_UNKNOWN' } });
     expect(proxies.blue.failed).toBeGreaterThanOrEqual(1);
+    expect(blue.todosInList(list).length).toBe(inList + 1);
+    const final = await eventually(async () => {
+      const { copyTask } = await stack.data<{ copyTask: Result }>(TASK, { id: copyTodo.id });
+      return copyTask.isFinal ? copyTask : undefined;
+    });
+    expect(final).toMatchObject({ status: 'SUCCEEDED', error: null });
     expect(blue.todosInList(list).length).toBe(inList + 1);
   });
 

@@ -161,6 +161,18 @@ describe('copyImages: small copies', () => {
 });
 
 describe('copyImages: submit refusals', () => {
+  it('keeps a part whose submit was throttled (body code 429, documented: nothing ran) queued, and submits it later', async () => {
+    const target = pan().seedOssFolder({ filename: 'throttled' }).fileId;
+    const callsBefore = pan().control.calls('oss_copy');
+    pan().control.injectFault({ route: 'oss_copy', status: 200, body: { code: 429, message: '请求太频繁', data: null, 'x-traceID': 'trace-429' }, times: 1 });
+    const r = await copy({ fileIds: [String(PAN123_DEMO.imageFileIds[0])], toParentFileId: target });
+    expect(r).toMatchObject({ __typename: 'CopyTask', status: 'QUEUED', upstreamTaskId: null, error: null, failures: [] });
+    const submitted = await eventually(async () => (await task(r.id)).upstreamTaskId ?? undefined);
+    pan().finishTask(submitted);
+    expect(await finalTask(r.id)).toMatchObject({ status: 'SUCCEEDED', failures: [] });
+    expect(pan().control.calls('oss_copy')).toBe(callsBefore + 2);
+  });
+
   it('answers OUTCOME_UNKNOWN when 123pan refuses a submit with a code its docs do not list (never re-submitted), keeping the task as FAILED', async () => {
     const target = pan().seedOssFolder({ filename: 'refused' }).fileId;
     const callsBefore = pan().control.calls('oss_copy');

@@ -3,7 +3,7 @@
  * and the emulator's state as the proof.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BOB, collect, type Stack, startStack } from './helpers/stack.ts';
+import { BOB, collect, eventually, type Stack, startStack } from './helpers/stack.ts';
 
 const COPY = `mutation Copy($input: CopyObjectInput!) {
   copyObject(input: $input) {
@@ -77,13 +77,56 @@ describe('copyObject', () => {
     expect(limited.copyObject).toMatchObject({ code: 'RATE_LIMITED', retryable: true, upstreamCode: '573' });
     stack.emulators.qiniu.control.injectFault({ route: 'copy', status: 599, body: { error: 'server error' }, times: 1 });
     const failed = await stack.data(COPY, { input: { source: src, destination: freshDst() } });
-    expect(failed.copyObject).toMatchObject({ code: 'OUTCOME_UNKNOWN', upstreamCode: '599', retryable: false });
+    // 599 after the copy was sent: unknown, so the answer is the task while copygraph looks (test/outcome.test.ts).
+    expect(failed.copyObject).toMatchObject({ __typename: 'CopyTask', status: 'RUNNING', isFinal: false });
+    const final = await eventually(async () => {
+      const { copyTask } = await stack.data('query ($id: ID!) { copyTask(id: $id) { status error { code upstreamCode } } }', { id: failed.copyObject.id });
+      return copyTask.status === 'RUNNING' ? undefined : copyTask;
+    });
+    // The emulator's injected 599 copied nothing: the lookup finds no destination, so the copy did not run.
+    expect(final).toEqual({ status: 'FAILED', error: { code: 'UPSTREAM_UNAVAILABLE', upstreamCode: null } });
+  });
+
+  it('is refused a cross-region copy as Qiniu refuses it (400), and nothing is copied', async () => {
+    const qiniu = stack.emulators.qiniu;
+    qiniu.createBucket('demo-south', 'demo-ak', 'z2');
+    const destination = { bucket: 'demo-south', key: 'cross.jpg' };
+    const { copyObject } = await stack.data(COPY, { input: { source: src, destination } });
+    expect(copyObject).toMatchObject({ __typename: 'UpstreamError', code: 'BAD_USER_INPUT', upstreamCode: '400', retryable: false });
+    expect(qiniu.getObject(destination.bucket, destination.key)).toBeUndefined();
+  });
+
+  it('is refused an unrestored archive source (403); a restored one copies, and the copy stays archived', async () => {
+    const qiniu = stack.emulators.qiniu;
+    qiniu.putObject('demo-photos', 'cold/archived.jpg', 'cold bytes', 'image/jpeg', { type: 2 });
+    qiniu.putObject('demo-photos', 'cold/deep.jpg', 'deep bytes', 'image/jpeg', { type: 3, restoreStatus: 1 });
+    qiniu.putObject('demo-photos', 'cold/restored.jpg', 'warm bytes', 'image/jpeg', { type: 2, restoreStatus: 2 });
+    for (const key of ['cold/archived.jpg', 'cold/deep.jpg']) {
+      const destination = freshDst();
+      const { copyObject } = await stack.data(COPY, { input: { source: { bucket: 'demo-photos', key }, destination } });
+      expect(copyObject, key).toMatchObject({ __typename: 'UpstreamError', code: 'FORBIDDEN', upstreamCode: '403', retryable: false });
+      expect(qiniu.getObject(destination.bucket, destination.key)).toBeUndefined();
+    }
+    const destination = freshDst();
+    const { copyObject } = await stack.data(COPY, { input: { source: { bucket: 'demo-photos', key: 'cold/restored.jpg' }, destination } });
+    expect(copyObject).toMatchObject({ __typename: 'CopyTask', status: 'SUCCEEDED' });
+    const copied = qiniu.getObject(destination.bucket, destination.key);
+    expect(copied?.type).toBe(2);
+    expect(copied !== undefined && 'restoreStatus' in copied).toBe(false);
   });
 
   it('answers OUTCOME_UNKNOWN, never a blind retry, when the copy was sent and no answer came in time', async () => {
     stack.emulators.qiniu.control.injectFault({ route: 'copy', status: 200, delayMs: 4000, times: 1 });
     const { copyObject } = await stack.data(COPY, { input: { source: src, destination: freshDst() } });
-    expect(copyObject).toMatchObject({ __typename: 'UpstreamError', code: 'OUTCOME_UNKNOWN', retryable: false });
+    // Not an error: the task, RUNNING, while copygraph looks at the destination (test/outcome.test.ts).
+    expect(copyObject).toMatchObject({ __typename: 'CopyTask', status: 'RUNNING', isFinal: false });
+    expect(stack.emulators.qiniu.control.calls('copy')).toBe(1);
+    // The emulator answered late without copying: the lookup ends it as not run (and stops looking).
+    const final = await eventually(async () => {
+      const { copyTask } = await stack.data('query ($id: ID!) { copyTask(id: $id) { status error { code } } }', { id: copyObject.id });
+      return copyTask.status === 'RUNNING' ? undefined : copyTask;
+    });
+    expect(final).toEqual({ status: 'FAILED', error: { code: 'UPSTREAM_UNAVAILABLE' } });
     expect(stack.emulators.qiniu.control.calls('copy')).toBe(1);
   });
 

@@ -136,6 +136,15 @@ export type CopyCozeEntityInput = {
   /** What kind of resource `entityId` is. */
   entityType: CozeEntityType;
   /**
+   * Makes this copy safe to retry: 1 to 255 printable ASCII characters, unique per copy (a UUID is a good
+   * choice), scoped to your API key. The first request with a key runs the copy; any later request with
+   * the same key and the same input answers the same task (the same `id`) and sends nothing upstream,
+   * also while the first is still running and on any replica. The same key with another input is refused
+   * with `IdempotencyKeyReusedError`. Keys are kept 24 hours (`COPYGRAPH_IDEMPOTENCY_TTL_HOURS`), then
+   * forgotten. Takes precedence over the `Idempotency-Key` HTTP header.
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /**
    * The workspace to copy into; omit it to copy within the resource's own workspace. Resources of a
    * personal workspace can only be copied within it, and the target must belong to the same team.
    */
@@ -146,7 +155,7 @@ export type CopyCozeEntityInput = {
  * The task of a Coze copy, or why it was refused. A same-workspace bot copy is born `SUCCEEDED`;
  * every other copy is `RUNNING` and ends when Coze's copy task does.
  */
-export type CopyCozeEntityResult = CopyTask | InvalidInputError | UpstreamError;
+export type CopyCozeEntityResult = CopyTask | IdempotencyKeyReusedError | InvalidInputError | UpstreamError;
 
 /**
  * Every expected failure implements this interface: select `... on CopyError { code message }` and new
@@ -169,6 +178,8 @@ export type CopyErrorCode =
   | 'CREDENTIALS_REQUIRED'
   /** The credentials are valid but lack a permission the copy needs. */
   | 'FORBIDDEN'
+  /** This idempotency key was already used, by the same caller, for a copy with a different input (see `IdempotencyKeyReusedError.taskId`). Nothing was sent upstream; use a new key for a new copy. */
+  | 'IDEMPOTENCY_KEY_REUSED'
   /** An upstream limit (size, count, depth, queued tasks) would be exceeded. */
   | 'LIMIT_EXCEEDED'
   /** The source, the destination or the task does not exist (or is not yours). */
@@ -193,12 +204,21 @@ export type CopyImagesInput = {
    * tasks of 100). Ids are numbers written as strings; duplicates are copied once.
    */
   fileIds: Array<Scalars['ID']['input']>;
+  /**
+   * Makes this copy safe to retry: 1 to 255 printable ASCII characters, unique per copy (a UUID is a good
+   * choice), scoped to your API key. The first request with a key runs the copy; any later request with
+   * the same key and the same input answers the same task (the same `id`) and sends nothing upstream,
+   * also while the first is still running and on any replica. The same key with another input is refused
+   * with `IdempotencyKeyReusedError`. Keys are kept 24 hours (`COPYGRAPH_IDEMPOTENCY_TTL_HOURS`), then
+   * forgotten. Takes precedence over the `Idempotency-Key` HTTP header.
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   /** The image-host folder to copy into; `""` is the root. */
   toParentFileId: Scalars['String']['input'];
 };
 
 /** The task of a 123pan image copy, or why it was refused. */
-export type CopyImagesResult = CopyTask | InvalidInputError | UpstreamError;
+export type CopyImagesResult = CopyTask | IdempotencyKeyReusedError | InvalidInputError | UpstreamError;
 
 /** One item that could not be copied. */
 export type CopyItemFailure = {
@@ -217,6 +237,15 @@ export type CopyItemFailure = {
 export type CopyObjectInput = {
   /** Where the copy goes (same account and region). */
   destination: ObjectLocationInput;
+  /**
+   * Makes this copy safe to retry: 1 to 255 printable ASCII characters, unique per copy (a UUID is a good
+   * choice), scoped to your API key. The first request with a key runs the copy; any later request with
+   * the same key and the same input answers the same task (the same `id`) and sends nothing upstream,
+   * also while the first is still running and on any replica. The same key with another input is refused
+   * with `IdempotencyKeyReusedError`. Keys are kept 24 hours (`COPYGRAPH_IDEMPOTENCY_TTL_HOURS`), then
+   * forgotten. Takes precedence over the `Idempotency-Key` HTTP header.
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   /** Replace the destination if it exists (Qiniu `/force/true`); otherwise an existing destination gives `ALREADY_EXISTS`. */
   overwrite?: InputMaybe<Scalars['Boolean']['input']>;
   /** The object to copy. */
@@ -224,7 +253,7 @@ export type CopyObjectInput = {
 };
 
 /** The task of a Qiniu copy (born final), or why it was refused. */
-export type CopyObjectResult = CopyTask | InvalidInputError | UpstreamError;
+export type CopyObjectResult = CopyTask | IdempotencyKeyReusedError | InvalidInputError | UpstreamError;
 
 /** Progress of a task made of parts (123pan copies are split into upstream tasks of at most 100 ids). */
 export type CopyProgress = {
@@ -364,6 +393,15 @@ export type CopyTaskStatus =
 /** Copy one Blue record into a list. */
 export type CopyTodoInput = {
   /**
+   * Makes this copy safe to retry: 1 to 255 printable ASCII characters, unique per copy (a UUID is a good
+   * choice), scoped to your API key. The first request with a key runs the copy; any later request with
+   * the same key and the same input answers the same task (the same `id`) and sends nothing upstream,
+   * also while the first is still running and on any replica. The same key with another input is refused
+   * with `IdempotencyKeyReusedError`. Keys are kept 24 hours (`COPYGRAPH_IDEMPOTENCY_TTL_HOURS`), then
+   * forgotten. Takes precedence over the `Idempotency-Key` HTTP header.
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /**
    * The parts to copy besides the title. Required but may be empty: an empty list copies the bare record
    * (title and position only). Duplicates are ignored.
    */
@@ -377,13 +415,22 @@ export type CopyTodoInput = {
 };
 
 /** The task of a Blue copy (born final), or why it was refused. */
-export type CopyTodoResult = CopyTask | InvalidInputError | UpstreamError;
+export type CopyTodoResult = CopyTask | IdempotencyKeyReusedError | InvalidInputError | UpstreamError;
 
 /**
  * Copy one wiki node (the node only, not its descendants). Give `targetParentToken`, `targetSpaceId`, or
  * both; they cannot both be empty.
  */
 export type CopyWikiNodeInput = {
+  /**
+   * Makes this copy safe to retry: 1 to 255 printable ASCII characters, unique per copy (a UUID is a good
+   * choice), scoped to your API key. The first request with a key runs the copy; any later request with
+   * the same key and the same input answers the same task (the same `id`) and sends nothing upstream,
+   * also while the first is still running and on any replica. The same key with another input is refused
+   * with `IdempotencyKeyReusedError`. Keys are kept 24 hours (`COPYGRAPH_IDEMPOTENCY_TTL_HOURS`), then
+   * forgotten. Takes precedence over the `Idempotency-Key` HTTP header.
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   /** The node to copy (Feishu `node_token`). */
   nodeToken: Scalars['String']['input'];
   /** The space the node is in (Feishu `space_id`). */
@@ -397,7 +444,7 @@ export type CopyWikiNodeInput = {
 };
 
 /** The task of a wiki copy (born final, with the new `WikiNode` as its result), or why it was refused. */
-export type CopyWikiNodeResult = CopyTask | InvalidInputError | UpstreamError;
+export type CopyWikiNodeResult = CopyTask | IdempotencyKeyReusedError | InvalidInputError | UpstreamError;
 
 /** A `copyCozeEntity` request. */
 export type CozeCopyRequest = {
@@ -434,6 +481,23 @@ export type CozeEntityType =
   | 'BOT'
   /** A workflow (工作流), Coze `workflow`. */
   | 'WORKFLOW';
+
+/**
+ * The idempotency key of this copy already belongs to another copy of the same caller, made with a
+ * different input (another mutation, or other fields). Nothing was sent upstream. A key names exactly
+ * one copy: send the original input again to get its task, or use a new key for a new copy.
+ */
+export type IdempotencyKeyReusedError = CopyError & {
+  __typename?: 'IdempotencyKeyReusedError';
+  /** Always `IDEMPOTENCY_KEY_REUSED`. */
+  code: CopyErrorCode;
+  /** The key that was reused. */
+  idempotencyKey: Scalars['String']['output'];
+  /** What happened, naming the key's task. */
+  message: Scalars['String']['output'];
+  /** The id of the task the key belongs to (read it with `Query.copyTask`). */
+  taskId: Scalars['ID']['output'];
+};
 
 /** A `copyImages` request. */
 export type ImageCopyRequest = {
@@ -962,16 +1026,19 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
   ;
   CopyCozeEntityResult:
     | ( CopyTaskRecord & { __typename: 'CopyTask' } )
+    | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( UpstreamError & { __typename: 'UpstreamError' } )
   ;
   CopyImagesResult:
     | ( CopyTaskRecord & { __typename: 'CopyTask' } )
+    | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( UpstreamError & { __typename: 'UpstreamError' } )
   ;
   CopyObjectResult:
     | ( CopyTaskRecord & { __typename: 'CopyTask' } )
+    | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( UpstreamError & { __typename: 'UpstreamError' } )
   ;
@@ -984,11 +1051,13 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
   ;
   CopyTodoResult:
     | ( CopyTaskRecord & { __typename: 'CopyTask' } )
+    | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( UpstreamError & { __typename: 'UpstreamError' } )
   ;
   CopyWikiNodeResult:
     | ( CopyTaskRecord & { __typename: 'CopyTask' } )
+    | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( UpstreamError & { __typename: 'UpstreamError' } )
   ;
@@ -998,6 +1067,7 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
 export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
   CopyError:
     | ( CopyTaskError & { __typename: 'CopyTaskError' } )
+    | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( UpstreamError & { __typename: 'UpstreamError' } )
   ;
@@ -1045,6 +1115,7 @@ export type ResolversTypes = {
   CozeEntity: ResolverTypeWrapper<CozeEntityRef>;
   CozeEntityType: CozeEntityType;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  IdempotencyKeyReusedError: ResolverTypeWrapper<IdempotencyKeyReusedError>;
   ImageCopyRequest: ResolverTypeWrapper<ImageCopyRequest>;
   InvalidInputError: ResolverTypeWrapper<InvalidInputError>;
   InvalidInputField: ResolverTypeWrapper<InvalidInputField>;
@@ -1104,6 +1175,7 @@ export type ResolversParentTypes = {
   CozeCopyRequest: CozeCopyRequest;
   CozeEntity: CozeEntityRef;
   DateTime: Scalars['DateTime']['output'];
+  IdempotencyKeyReusedError: IdempotencyKeyReusedError;
   ImageCopyRequest: ImageCopyRequest;
   InvalidInputError: InvalidInputError;
   InvalidInputField: InvalidInputField;
@@ -1175,15 +1247,15 @@ export type CopiedResourceResolvers<ContextType = RequestContext, ParentType ext
 };
 
 export type CopyCozeEntityResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyCozeEntityResult'] = ResolversParentTypes['CopyCozeEntityResult']> = {
-  __resolveType: TypeResolveFn<'CopyTask' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CopyTask' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
 export type CopyErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyError'] = ResolversParentTypes['CopyError']> = {
-  __resolveType: TypeResolveFn<'CopyTaskError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CopyTaskError' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
 export type CopyImagesResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyImagesResult'] = ResolversParentTypes['CopyImagesResult']> = {
-  __resolveType: TypeResolveFn<'CopyTask' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CopyTask' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
 export type CopyItemFailureResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyItemFailure'] = ResolversParentTypes['CopyItemFailure']> = {
@@ -1194,7 +1266,7 @@ export type CopyItemFailureResolvers<ContextType = RequestContext, ParentType ex
 };
 
 export type CopyObjectResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyObjectResult'] = ResolversParentTypes['CopyObjectResult']> = {
-  __resolveType: TypeResolveFn<'CopyTask' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CopyTask' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
 export type CopyProgressResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyProgress'] = ResolversParentTypes['CopyProgress']> = {
@@ -1252,11 +1324,11 @@ export type CopyTaskPageInfoResolvers<ContextType = RequestContext, ParentType e
 };
 
 export type CopyTodoResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTodoResult'] = ResolversParentTypes['CopyTodoResult']> = {
-  __resolveType: TypeResolveFn<'CopyTask' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CopyTask' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
 export type CopyWikiNodeResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyWikiNodeResult'] = ResolversParentTypes['CopyWikiNodeResult']> = {
-  __resolveType: TypeResolveFn<'CopyTask' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CopyTask' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
 export type CozeCopyRequestResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CozeCopyRequest'] = ResolversParentTypes['CozeCopyRequest']> = {
@@ -1278,6 +1350,14 @@ export type CozeEntityResolvers<ContextType = RequestContext, ParentType extends
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type IdempotencyKeyReusedErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IdempotencyKeyReusedError'] = ResolversParentTypes['IdempotencyKeyReusedError']> = {
+  code?: Resolver<ResolversTypes['CopyErrorCode'], ParentType, ContextType>;
+  idempotencyKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  taskId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
 
 export type ImageCopyRequestResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ImageCopyRequest'] = ResolversParentTypes['ImageCopyRequest']> = {
   fileCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1447,6 +1527,7 @@ export type Resolvers<ContextType = RequestContext> = {
   CozeCopyRequest?: CozeCopyRequestResolvers<ContextType>;
   CozeEntity?: CozeEntityResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  IdempotencyKeyReusedError?: IdempotencyKeyReusedErrorResolvers<ContextType>;
   ImageCopyRequest?: ImageCopyRequestResolvers<ContextType>;
   InvalidInputError?: InvalidInputErrorResolvers<ContextType>;
   InvalidInputField?: InvalidInputFieldResolvers<ContextType>;

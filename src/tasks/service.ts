@@ -12,6 +12,8 @@ import type { CopyRequestRecord } from './request-summary.ts';
 import type { TaskListFilter, TaskPage, TaskStore } from './store/sqlite.ts';
 
 export interface NewTask {
+  /** The task's id when it was reserved beforehand (an idempotency key's claim); a new one otherwise. */
+  readonly id?: string | undefined;
   readonly owner: string;
   readonly provider: Provider;
   readonly credentialSource: CredentialSource;
@@ -31,7 +33,7 @@ export class TaskService {
     const now = new Date().toISOString();
     const traceparent = currentTraceparent();
     const base: CopyTaskRecord = {
-      id: randomUUID(),
+      id: input.id ?? randomUUID(),
       owner: input.owner,
       provider: input.provider,
       status: TaskStatus.QUEUED,

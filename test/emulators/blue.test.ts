@@ -409,6 +409,12 @@ describe('reading todos', () => {
       { f: { companyIds: [D.company.id] } },
     );
     expect(paged.body.errors).toBeUndefined();
+    // User.email is visible to OWNER/ADMIN only: a MEMBER reads null.
+    const asMember = await gql(ctx.url, `query($id: String!) { todo(id: $id) { users { id fullName email } } }`, { id: D.todos.launchPlan }, MEMBER);
+    expect(asMember.body.errors).toBeUndefined();
+    const memberView = asMember.body.data?.['todo'] as { users: { fullName: string; email: string | null }[] };
+    expect(memberView.users.map((u) => u.email)).toEqual(memberView.users.map(() => null));
+    expect(todo.users[0]?.['email']).toBe('ada@demo-co.example');
     // No User.name, no CustomField.title: real Blue fails the whole document (GRAPHQL_VALIDATION_FAILED).
     for (const wrong of ['users { id name }', 'customFields { id title }']) {
       const res = await gql(ctx.url, `query($id: String!) { todo(id: $id) { id ${wrong} } }`, { id: D.todos.launchPlan });
@@ -451,8 +457,8 @@ describe('reading todos', () => {
 
   it('counts todoQueries and todo fields separately', () => {
     expect(ctx.emu.fieldCalls('todoQueries')).toBeGreaterThan(5);
-    // Two full reads and the CLI-shape read (the refused documents never run).
-    expect(ctx.emu.fieldCalls('todo')).toBe(3);
+    // Two full reads, the CLI-shape read and the member's read (the refused documents never run).
+    expect(ctx.emu.fieldCalls('todo')).toBe(4);
   });
 });
 

@@ -24,6 +24,8 @@ function useEmulator(options: CozeEmulatorOptions = {}) {
   const emu = new CozeEmulator({
     tokens: { [ALICE]: ALICE_ID, [BOB]: BOB_ID, [WORKFLOW_ONLY]: ALICE_ID },
     tokenScopes: { [WORKFLOW_ONLY]: ['Workflow.copy', 'Workspace.createWorkflow'] },
+    // These blocks test other rules in quick succession; the default limit has its own test below.
+    rateLimitPerSecond: 0,
     ...options,
   });
   const ctx = { emu, url: '' };
@@ -345,6 +347,23 @@ describe('Coze emulator: auth, validation and workspace rules', () => {
 
 describe('Coze emulator: options', () => {
   const ctx = useEmulator({ taskDurationMs: 10_000, rateLimitPerSecond: 2 });
+
+  it('limits to COZE_DEFAULT_RATE_LIMIT (5) calls a second per user and route when no limit is given', async () => {
+    const emu = new CozeEmulator({ tokens: { [ALICE]: ALICE_ID } });
+    emu.seedDemo();
+    emu.addMember(COZE_DEMO.personalWorkspaceId, ALICE_ID);
+    const server = await emu.start();
+    try {
+      // 11 at once: however they fall across a second boundary, one second holds at least 6.
+      const answers = await Promise.all(Array.from({ length: 11 }, () => copy(server.url, { entity_id: COZE_DEMO.personalBotId, entity_type: 'bot' })));
+      const refused = answers.filter((a) => a.status === 429);
+      expect(refused.length).toBeGreaterThanOrEqual(1);
+      for (const r of refused) expect(r.body).toMatchObject({ code: 4013 });
+      expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(5);
+    } finally {
+      await emu.close();
+    }
+  });
 
   it('uses taskDurationMs for async progress', async () => {
     const r = await copy(ctx.url, { entity_id: COZE_DEMO.workflowId, entity_type: 'workflow' });

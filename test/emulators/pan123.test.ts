@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { PAN123_DEMO, Pan123Emulator, type Pan123EmulatorOptions } from '../../emulators/pan123.js';
+import { PAN123_DEFAULT_OSS_QPS, PAN123_DEMO, Pan123Emulator, type Pan123EmulatorOptions } from '../../emulators/pan123.js';
 
 interface Envelope {
   code: number;
@@ -47,6 +47,20 @@ async function setup(options: Pan123EmulatorOptions = {}) {
   const fail = async (tk: string, query: string) => (await call('GET', `/api/v1/oss/source/copy/fail?${query}`, { token: tk })).env;
   return { emu, url, call, login, token, copy, newTask, process, status, fail };
 }
+
+describe('Pan123Emulator oss QPS (on by default)', () => {
+  it('answers body code 429 请求太频繁 past PAN123_DEFAULT_OSS_QPS calls a second per client and route', async () => {
+    const { token, newTask, process } = await setup();
+    const tk = await token();
+    const taskID = await newTask(tk);
+    // 2 × 10 + 1 at once: however they fall across a second boundary, one second holds at least 11.
+    const answers = await Promise.all(Array.from({ length: PAN123_DEFAULT_OSS_QPS * 2 + 1 }, () => process(tk, taskID)));
+    const throttled = answers.filter((a) => a.code === 429);
+    expect(throttled.length).toBeGreaterThanOrEqual(1);
+    for (const t of throttled) expect(t).toMatchObject({ message: '请求太频繁', data: null });
+    expect(answers.filter((a) => a.code === 0).length).toBeGreaterThanOrEqual(PAN123_DEFAULT_OSS_QPS);
+  });
+});
 
 describe('Pan123Emulator access_token', () => {
   it('issues a token with an expiredAt in +08:00 after the configured lifetime', async () => {
