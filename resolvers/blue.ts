@@ -57,6 +57,7 @@ export const Mutation: MutationResolvers = {
           );
           return { status: TaskStatus.SUCCEEDED, result };
         },
+        { request },
       );
     }),
 };

@@ -64,6 +64,7 @@ export const Mutation: MutationResolvers = {
           );
           return { status: TaskStatus.SUCCEEDED, result };
         },
+        { request },
       );
     }),
 };

@@ -50,6 +50,7 @@ export const Mutation: MutationResolvers = {
           ctx.services.logger.info({ provider: 'QINIU', principal: ctx.principal.id, reqId }, 'object copied');
           return { status: TaskStatus.SUCCEEDED, result };
         },
+        { request: { source, destination, overwrite } },
       );
     }),
 };

@@ -25,7 +25,7 @@ export function recordTask(ctx: RequestContext, provider: Provider, change: Task
 
 /**
  * Makes one upstream copy call under the "submitting" record (src/tasks/model.ts): the task is stored
- * `RUNNING` with the marker (beside `watchFields`) *before* the call, so a crash during the call is
+ * `RUNNING` with the marker (beside `watchFields`: what was asked, never a credential) *before* the call, so a crash during the call is
  * found after the restart and reported, never sent again. The answer's change (`settle`) is recorded
  * without the marker; a failure is recorded as the task's error (FAILED) and thrown on, so the mutation
  * answers with it. Every provider's copy goes through here (123pan marks its parts instead).
@@ -42,7 +42,10 @@ export async function submitCopy<T>(
   try {
     answer = await call();
   } catch (err) {
-    await ctx.services.tasks.change(task, { status: TaskStatus.FAILED, watch: null, error: failedCallError(err) });
+    const error = failedCallError(err);
+    // An unknown outcome keeps what was asked (without the marker), so it can be looked up upstream later.
+    const watch = error.code === CopyErrorCode.OUTCOME_UNKNOWN ? { ...watchFields } : null;
+    await ctx.services.tasks.change(task, { status: TaskStatus.FAILED, watch, error });
     throw err;
   }
   return ctx.services.tasks.change(task, { watch: null, ...settle(answer) });

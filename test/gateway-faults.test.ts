@@ -80,7 +80,11 @@ describe('a gateway answers 502/504 after forwarding the copy', () => {
     expect(copyObject).toMatchObject({ __typename: 'UpstreamError', code: 'OUTCOME_UNKNOWN', provider: 'QINIU', upstreamCode: '502', retryable: false });
     expect(qiniu.control.calls('copy')).toBe(copies + 1);
     expect(qiniu.getObject(destination.bucket, destination.key)).toBeDefined();
-    expect(await failedTaskOf('QINIU', before)).toMatchObject({ status: 'FAILED', error: { code: 'OUTCOME_UNKNOWN' } });
+    const failed = await failedTaskOf('QINIU', before);
+    expect(failed).toMatchObject({ status: 'FAILED', error: { code: 'OUTCOME_UNKNOWN' } });
+    // What was asked stays on record (for a later look upstream), the "submitting" marker does not.
+    const stored = await stack.app.services.tasks.store.get(failed.id);
+    expect(stored?.watch).toEqual({ request: { source: { bucket: 'demo-photos', key: 'photos/sunflower.jpg' }, destination, overwrite: false } });
   });
 
   it('Feishu: one copy upstream, OUTCOME_UNKNOWN (504)', async () => {
