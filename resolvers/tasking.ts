@@ -29,7 +29,7 @@ export function recordTask(ctx: RequestContext, provider: Provider, change: Task
 
 /**
  * Makes one upstream copy call under the "submitting" record (src/tasks/model.ts): the task is stored
- * `RUNNING` with the marker (beside `watchFields`) *before* the call, so a crash during the call is
+ * `RUNNING` with the marker (beside `watchFields`: what was asked, never a credential) *before* the call, so a crash during the call is
  * found after the restart and reported, never sent again. The answer's change (`settle`) is recorded
  * without the marker; a failure is recorded as the task's error (FAILED) and thrown on, so the mutation
  * answers with it. Every provider's copy goes through here (123pan marks its parts instead).

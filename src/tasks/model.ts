@@ -99,17 +99,23 @@ export function applyChange(task: CopyTaskRecord, change: TaskChange, now: Date 
 // every upstream copy call, and a restart that finds the note knows a copy may have run unseen.
 //
 // Task level (Coze, Qiniu, Feishu, Blue): the task is created `RUNNING` with `watch` holding
-//   { "submitting": { "since": "<ISO-8601, when the call was about to be sent>" }, ...provider fields }
-// (Coze keeps `entityId`, `entityType`, `toWorkspaceId` beside it). When the upstream answers, the same
-// change that records the answer drops the marker (final tasks: `watch: null`; Coze async: its watch
-// without `submitting`). Written by `submitCopy` (resolvers/tasking.ts).
+//   { "submitting": { "since": "<ISO-8601, when the call was about to be sent>" }, ...what was asked }
+// What was asked (never a credential): Coze `entityId`, `entityType`, `toWorkspaceId`; Qiniu
+// `request: { source: {bucket,key}, destination: {bucket,key}, overwrite }`; Feishu `request: { spaceId,
+// nodeToken, targetParentToken?, targetSpaceId?, title? }`; Blue `request: { todoId, todoListId, title?,
+// options }`. When the upstream answers, the change that records the answer drops the marker (final
+// tasks: `watch: null`; Coze async: its watch without `submitting`). When the call fails with
+// OUTCOME_UNKNOWN the task is FAILED and keeps what was asked, without the marker. Written by
+// `submitCopy` (resolvers/tasking.ts).
 //
 // Part level (123pan): each part of the plan in `watch.parts[]` goes `QUEUED` → `SUBMITTING` (stored,
 // with `submittingSince`) → `WAITING` with its `taskId` once 123pan answered (src/pollers/pan123.ts).
 //
 // Found after a restart (`TaskWatcher.resumeAll` for a task, `advancePan123Copy` for a part), the marker
-// is never re-submitted: the task (part) becomes FAILED with OUTCOME_UNKNOWN and `interruptedError()`.
-// A resolver of OUTCOME_UNKNOWN (looking upstream) can find these tasks by that code and marker.
+// is never re-submitted: the task (part) becomes FAILED with OUTCOME_UNKNOWN and `interruptedError()`;
+// the task keeps its whole `watch` (marker included), a 123pan part keeps `state: 'FAILED'`,
+// `errorCode: 'OUTCOME_UNKNOWN'` and its `ids`. A resolver of OUTCOME_UNKNOWN (looking upstream) finds
+// these tasks by `error.code === 'OUTCOME_UNKNOWN'` and reads what was asked from `watch`.
 
 /** The task-level marker inside `watch`. */
 export interface SubmittingMarker {
