@@ -71,7 +71,9 @@ export function createSqliteItemStore(db: Database.Database): TaskItemStore {
   };
   const addAll = db.transaction((taskId: string, firstSeq: number, items: readonly { itemId: string; input?: string | null | undefined }[]) => {
     const set = ensureSet(taskId);
-    items.forEach((item, i) => insertItem.run(set, firstSeq + i, PENDING, item.itemId, item.input ?? null));
+    items.forEach((item, i) => {
+      insertItem.run(set, firstSeq + i, PENDING, item.itemId, item.input ?? null);
+    });
   });
   const finishAll = db.transaction(
     (
