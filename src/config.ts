@@ -57,6 +57,8 @@ const EnvSchema = z.object({
   QINIU_ACCESS_KEY: secret.optional(),
   QINIU_SECRET_KEY: secret.optional(),
   QINIU_RS_URL: url.default('https://rs-z0.qiniuapi.com'),
+  /** The region's RSF host, for listing a bucket (bulk copies by prefix). */
+  QINIU_RSF_URL: url.default('https://rsf-z0.qiniuapi.com'),
   QINIU_SIGNATURE: z.enum(['Qiniu', 'QBox']).default('Qiniu'),
   COZE_TOKEN: secret.optional(),
   COZE_BASE_URL: url.default('https://api.coze.cn'),
@@ -85,6 +87,7 @@ export type Env = z.infer<typeof EnvSchema>;
 
 export interface UpstreamUrls {
   readonly qiniuRs: string;
+  readonly qiniuRsf: string;
   readonly coze: string;
   readonly feishu: string;
   readonly pan123: string;
@@ -182,7 +185,14 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>> 
     qiniuSignature: env.QINIU_SIGNATURE,
     feishuRateLimitPerMinute: env.FEISHU_RATE_LIMIT_PER_MINUTE,
     pollsPerSecond: { coze: env.COZE_POLLS_PER_SECOND, pan123: env.PAN123_POLLS_PER_SECOND },
-    urls: { qiniuRs: env.QINIU_RS_URL, coze: env.COZE_BASE_URL, feishu: env.FEISHU_BASE_URL, pan123: env.PAN123_BASE_URL, blue: env.BLUE_ENDPOINT },
+    urls: {
+      qiniuRs: env.QINIU_RS_URL,
+      qiniuRsf: env.QINIU_RSF_URL,
+      coze: env.COZE_BASE_URL,
+      feishu: env.FEISHU_BASE_URL,
+      pan123: env.PAN123_BASE_URL,
+      blue: env.BLUE_ENDPOINT,
+    },
     credentials,
   };
 }

@@ -9,6 +9,9 @@ import { CozeClient } from '../datasources/coze.ts';
 import { Pan123Client } from '../datasources/pan123.ts';
 import { CozePoller } from './pollers/coze.ts';
 import { Pan123Poller } from './pollers/pan123.ts';
+import { qiniuBulkPoller } from './pollers/qiniu-bulk.ts';
+import type { TaskItemStore } from './tasks/items.ts';
+import { itemStoreFor } from './tasks/store/engine-items.ts';
 import type { LimiterClock } from './core/rate-limiter.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './core/logger.ts';
@@ -21,6 +24,8 @@ export interface Services {
   readonly config: Config;
   readonly logger: Logger;
   readonly store: TaskStore;
+  /** The items of bulk copies, in the task store's engine. */
+  readonly items: TaskItemStore;
   readonly pubsub: TaskPubSub;
   readonly tasks: TaskService;
   readonly watcher: TaskWatcher;
@@ -40,6 +45,7 @@ export interface ServiceOverrides {
 
 export function createServices(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Services {
   const store = overrides.store ?? createSqliteTaskStore(config.dbPath);
+  const items = itemStoreFor(store);
   const pubsub = overrides.pubsub ?? createInProcessPubSub();
   const tasks = new TaskService(store, pubsub);
   const watcher = new TaskWatcher(
@@ -54,7 +60,12 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     undefined,
     (msg, fields) => logger.warn(fields ?? {}, msg),
   );
-  const qiniu = new QiniuClient({ rsUrl: config.urls.qiniuRs, timeoutMs: config.upstreamTimeoutMs, signature: config.qiniuSignature });
+  const qiniu = new QiniuClient({
+    rsUrl: config.urls.qiniuRs,
+    rsfUrl: config.urls.qiniuRsf,
+    timeoutMs: config.upstreamTimeoutMs,
+    signature: config.qiniuSignature,
+  });
   const feishu = new FeishuWikiClient({
     baseUrl: config.urls.feishu,
     timeoutMs: config.upstreamTimeoutMs,
@@ -67,7 +78,8 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
   // Registered before `resumeTasks` runs, so resumed Coze and 123pan tasks find their poller.
   watcher.register(new CozePoller(coze, config.pollsPerSecond.coze));
   watcher.register(new Pan123Poller(pan123, config.pollsPerSecond.pan123));
-  return { config, logger, store, pubsub, tasks, watcher, qiniu, feishu, blue, coze, pan123 };
+  watcher.register(qiniuBulkPoller(qiniu, items));
+  return { config, logger, store, items, pubsub, tasks, watcher, qiniu, feishu, blue, coze, pan123 };
 }
 
 /** Resumes watching the tasks a previous run left unfinished. */

@@ -222,8 +222,41 @@ export type CopyObjectInput = {
   source: ObjectLocationInput;
 };
 
+/** One object to copy in a bulk Qiniu copy. */
+export type CopyObjectPairInput = {
+  /** Where the copy goes (same account and region). */
+  destination: ObjectLocationInput;
+  /** The object to copy. */
+  source: ObjectLocationInput;
+};
+
 /** The task of a Qiniu copy (born final), or why it was refused. */
 export type CopyObjectResult = CopyTask | InvalidInputError | UpstreamError;
+
+/** Copy many Qiniu objects: either `objects` (1 to 100,000 pairs) or `prefix`, not both. */
+export type CopyObjectsInput = {
+  /** The pairs to copy, in order. */
+  objects?: InputMaybe<Array<CopyObjectPairInput>>;
+  /** Replace destinations that exist (`/force/true`); otherwise each such item fails with `ALREADY_EXISTS`. */
+  overwrite?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Every object under a prefix (listed page by page as the copy goes). */
+  prefix?: InputMaybe<CopyObjectsPrefixInput>;
+};
+
+/** Every object under a prefix, copied under another prefix: `sourcePrefix` + rest → `destinationPrefix` + rest. */
+export type CopyObjectsPrefixInput = {
+  /** The bucket the copies go to. */
+  destinationBucket: Scalars['String']['input'];
+  /** Replaces `sourcePrefix` in each copied key. */
+  destinationPrefix: Scalars['String']['input'];
+  /** The bucket to list. */
+  sourceBucket: Scalars['String']['input'];
+  /** Copy every object whose key starts with this (may be empty: the whole bucket). */
+  sourcePrefix: Scalars['String']['input'];
+};
+
+/** The task of a bulk Qiniu copy (asynchronous; follow it with `copyTaskUpdated`), or why it was refused. */
+export type CopyObjectsResult = CopyTask | InvalidInputError | UpstreamError;
 
 /** Progress of a task made of parts (123pan copies are split into upstream tasks of at most 100 ids). */
 export type CopyProgress = {
@@ -265,6 +298,11 @@ export type CopyTask = {
   id: Scalars['ID']['output'];
   /** Whether the status is final (`SUCCEEDED`, `FAILED`, `PARTIALLY_SUCCEEDED`): no further updates will come. */
   isFinal: Scalars['Boolean']['output'];
+  /**
+   * The items of a bulk copy, page by page (empty for a copy of one thing). `failures` lists only the
+   * first 100 failed items; page here with `status: FAILED` for all of them.
+   */
+  items: CopyTaskItemConnection;
   /** How far the copy has got, when the upstream reports it. */
   progress?: Maybe<CopyProgress>;
   /** The service the copy runs against. */
@@ -277,6 +315,17 @@ export type CopyTask = {
   updatedAt: Scalars['DateTime']['output'];
   /** The upstream's task id, for asynchronous copies (Coze `task_id`, 123pan `taskID`; several comma-separated when the copy was split). */
   upstreamTaskId?: Maybe<Scalars['String']['output']>;
+};
+
+
+/**
+ * One copy, from the moment it was asked for until it is final. Synchronous copies are born final.
+ * Only the caller that started a task can see it.
+ */
+export type CopyTaskItemsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<CopyTaskItemStatus>;
 };
 
 /** A page of tasks, newest first. */
@@ -317,6 +366,58 @@ export type CopyTaskFilter = {
   /** Only tasks in one of these states. */
   status?: InputMaybe<Array<CopyTaskStatus>>;
 };
+
+/**
+ * One item of a bulk copy (`copyObjects`, `copyWikiTree`, `copyTodos`, `copyCozeEntities`): an object, a
+ * node, a record or an entity.
+ */
+export type CopyTaskItem = {
+  __typename?: 'CopyTaskItem';
+  /** Why it was not copied. */
+  error?: Maybe<CopyTaskItemError>;
+  /** The item upstream: `bucket:key` of a Qiniu source, a wiki node token, a Blue record id, a Coze entity id. */
+  itemId: Scalars['String']['output'];
+  /** The copy, once made: `bucket:key` of the Qiniu destination, the new node token, record id or entity id. */
+  result?: Maybe<Scalars['String']['output']>;
+  /** Where it stands. */
+  status: CopyTaskItemStatus;
+};
+
+/** A page of a task's items, in the order the copy takes them. */
+export type CopyTaskItemConnection = {
+  __typename?: 'CopyTaskItemConnection';
+  /** The items on this page with their cursors. */
+  edges: Array<CopyTaskItemEdge>;
+  /** Where this page sits. */
+  pageInfo: CopyTaskPageInfo;
+};
+
+/** One item in a connection. */
+export type CopyTaskItemEdge = {
+  __typename?: 'CopyTaskItemEdge';
+  /** Pass as `after` to get the items after this one. */
+  cursor: Scalars['String']['output'];
+  /** The item. */
+  node: CopyTaskItem;
+};
+
+/** Why one item of a bulk copy was not copied. */
+export type CopyTaskItemError = CopyError & {
+  __typename?: 'CopyTaskItemError';
+  /** The mapped reason (614 → `ALREADY_EXISTS`, 612 → `NOT_FOUND`, …). */
+  code: CopyErrorCode;
+  /** A human-readable explanation. */
+  message: Scalars['String']['output'];
+};
+
+/** Where one item of a bulk copy stands. */
+export type CopyTaskItemStatus =
+  /** Not copied; see `error`. */
+  | 'FAILED'
+  /** Not copied yet (or its outcome is still being settled). */
+  | 'PENDING'
+  /** Copied. */
+  | 'SUCCEEDED';
 
 /** Pagination state of a connection. */
 export type CopyTaskPageInfo = {
@@ -439,6 +540,12 @@ export type Mutation = {
   /** Copy an object between buckets (or keys) in Qiniu Kodo. Synchronous: the task is final when this answers. */
   copyObject: CopyObjectResult;
   /**
+   * Copy many Qiniu objects as one task: `/batch` requests of at most 1,000 copy ops, one item per object
+   * (`CopyTask.items`), progress in objects, resumable after a restart without copying an object twice.
+   * The task ends `SUCCEEDED`, `PARTIALLY_SUCCEEDED` (some items failed) or `FAILED`.
+   */
+  copyObjects: CopyObjectsResult;
+  /**
    * Copy a Blue record into a list, with the parts chosen in `options`. Synchronous: the task is final
    * (SUCCEEDED) when this answers. Copying inside a project needs MEMBER or above on it; across projects,
    * ADMIN or OWNER on both.
@@ -473,6 +580,11 @@ export type MutationCopyImagesArgs = {
 
 export type MutationCopyObjectArgs = {
   input: CopyObjectInput;
+};
+
+
+export type MutationCopyObjectsArgs = {
+  input: CopyObjectsInput;
 };
 
 
@@ -826,6 +938,11 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( UpstreamError & { __typename: 'UpstreamError' } )
   ;
+  CopyObjectsResult:
+    | ( CopyTaskRecord & { __typename: 'CopyTask' } )
+    | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+    | ( UpstreamError & { __typename: 'UpstreamError' } )
+  ;
   CopyTodoResult:
     | ( CopyTaskRecord & { __typename: 'CopyTask' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
@@ -842,6 +959,7 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
 export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
   CopyError:
     | ( CopyTaskError & { __typename: 'CopyTaskError' } )
+    | ( CopyTaskItemError & { __typename: 'CopyTaskItemError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( UpstreamError & { __typename: 'UpstreamError' } )
   ;
@@ -868,7 +986,11 @@ export type ResolversTypes = {
   CopyImagesResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyImagesResult']>;
   CopyItemFailure: ResolverTypeWrapper<CopyItemFailure>;
   CopyObjectInput: CopyObjectInput;
+  CopyObjectPairInput: CopyObjectPairInput;
   CopyObjectResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyObjectResult']>;
+  CopyObjectsInput: CopyObjectsInput;
+  CopyObjectsPrefixInput: CopyObjectsPrefixInput;
+  CopyObjectsResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyObjectsResult']>;
   CopyProgress: ResolverTypeWrapper<CopyProgress>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CopyProvider: CopyProvider;
@@ -877,6 +999,11 @@ export type ResolversTypes = {
   CopyTaskEdge: ResolverTypeWrapper<Omit<CopyTaskEdge, 'node'> & { node: ResolversTypes['CopyTask'] }>;
   CopyTaskError: ResolverTypeWrapper<CopyTaskError>;
   CopyTaskFilter: CopyTaskFilter;
+  CopyTaskItem: ResolverTypeWrapper<CopyTaskItem>;
+  CopyTaskItemConnection: ResolverTypeWrapper<CopyTaskItemConnection>;
+  CopyTaskItemEdge: ResolverTypeWrapper<CopyTaskItemEdge>;
+  CopyTaskItemError: ResolverTypeWrapper<CopyTaskItemError>;
+  CopyTaskItemStatus: CopyTaskItemStatus;
   CopyTaskPageInfo: ResolverTypeWrapper<CopyTaskPageInfo>;
   CopyTaskStatus: CopyTaskStatus;
   CopyTodoInput: CopyTodoInput;
@@ -921,7 +1048,11 @@ export type ResolversParentTypes = {
   CopyImagesResult: ResolversUnionTypes<ResolversParentTypes>['CopyImagesResult'];
   CopyItemFailure: CopyItemFailure;
   CopyObjectInput: CopyObjectInput;
+  CopyObjectPairInput: CopyObjectPairInput;
   CopyObjectResult: ResolversUnionTypes<ResolversParentTypes>['CopyObjectResult'];
+  CopyObjectsInput: CopyObjectsInput;
+  CopyObjectsPrefixInput: CopyObjectsPrefixInput;
+  CopyObjectsResult: ResolversUnionTypes<ResolversParentTypes>['CopyObjectsResult'];
   CopyProgress: CopyProgress;
   Int: Scalars['Int']['output'];
   CopyTask: CopyTaskRecord;
@@ -929,6 +1060,10 @@ export type ResolversParentTypes = {
   CopyTaskEdge: Omit<CopyTaskEdge, 'node'> & { node: ResolversParentTypes['CopyTask'] };
   CopyTaskError: CopyTaskError;
   CopyTaskFilter: CopyTaskFilter;
+  CopyTaskItem: CopyTaskItem;
+  CopyTaskItemConnection: CopyTaskItemConnection;
+  CopyTaskItemEdge: CopyTaskItemEdge;
+  CopyTaskItemError: CopyTaskItemError;
   CopyTaskPageInfo: CopyTaskPageInfo;
   CopyTodoInput: CopyTodoInput;
   CopyTodoResult: ResolversUnionTypes<ResolversParentTypes>['CopyTodoResult'];
@@ -1005,7 +1140,7 @@ export type CopyCozeEntityResultResolvers<ContextType = RequestContext, ParentTy
 };
 
 export type CopyErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyError'] = ResolversParentTypes['CopyError']> = {
-  __resolveType: TypeResolveFn<'CopyTaskError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CopyTaskError' | 'CopyTaskItemError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
 export type CopyImagesResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyImagesResult'] = ResolversParentTypes['CopyImagesResult']> = {
@@ -1023,6 +1158,10 @@ export type CopyObjectResultResolvers<ContextType = RequestContext, ParentType e
   __resolveType: TypeResolveFn<'CopyTask' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
+export type CopyObjectsResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyObjectsResult'] = ResolversParentTypes['CopyObjectsResult']> = {
+  __resolveType: TypeResolveFn<'CopyTask' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+};
+
 export type CopyProgressResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyProgress'] = ResolversParentTypes['CopyProgress']> = {
   completed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1036,6 +1175,7 @@ export type CopyTaskResolvers<ContextType = RequestContext, ParentType extends R
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isFinal?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  items?: Resolver<ResolversTypes['CopyTaskItemConnection'], ParentType, ContextType, RequireFields<CopyTaskItemsArgs, 'first'>>;
   progress?: Resolver<Maybe<ResolversTypes['CopyProgress']>, ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['CopyProvider'], ParentType, ContextType>;
   result?: Resolver<Maybe<ResolversTypes['CopiedResource']>, ParentType, ContextType>;
@@ -1060,6 +1200,29 @@ export type CopyTaskErrorResolvers<ContextType = RequestContext, ParentType exte
   logId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   upstreamCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type CopyTaskItemResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTaskItem'] = ResolversParentTypes['CopyTaskItem']> = {
+  error?: Resolver<Maybe<ResolversTypes['CopyTaskItemError']>, ParentType, ContextType>;
+  itemId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  result?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['CopyTaskItemStatus'], ParentType, ContextType>;
+};
+
+export type CopyTaskItemConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTaskItemConnection'] = ResolversParentTypes['CopyTaskItemConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['CopyTaskItemEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['CopyTaskPageInfo'], ParentType, ContextType>;
+};
+
+export type CopyTaskItemEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTaskItemEdge'] = ResolversParentTypes['CopyTaskItemEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['CopyTaskItem'], ParentType, ContextType>;
+};
+
+export type CopyTaskItemErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTaskItemError'] = ResolversParentTypes['CopyTaskItemError']> = {
+  code?: Resolver<ResolversTypes['CopyErrorCode'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -1105,6 +1268,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   copyCozeEntity?: Resolver<ResolversTypes['CopyCozeEntityResult'], ParentType, ContextType, RequireFields<MutationCopyCozeEntityArgs, 'input'>>;
   copyImages?: Resolver<ResolversTypes['CopyImagesResult'], ParentType, ContextType, RequireFields<MutationCopyImagesArgs, 'input'>>;
   copyObject?: Resolver<ResolversTypes['CopyObjectResult'], ParentType, ContextType, RequireFields<MutationCopyObjectArgs, 'input'>>;
+  copyObjects?: Resolver<ResolversTypes['CopyObjectsResult'], ParentType, ContextType, RequireFields<MutationCopyObjectsArgs, 'input'>>;
   copyTodo?: Resolver<ResolversTypes['CopyTodoResult'], ParentType, ContextType, RequireFields<MutationCopyTodoArgs, 'input'>>;
   copyWikiNode?: Resolver<ResolversTypes['CopyWikiNodeResult'], ParentType, ContextType, RequireFields<MutationCopyWikiNodeArgs, 'input'>>;
 };
@@ -1202,11 +1366,16 @@ export type Resolvers<ContextType = RequestContext> = {
   CopyImagesResult?: CopyImagesResultResolvers<ContextType>;
   CopyItemFailure?: CopyItemFailureResolvers<ContextType>;
   CopyObjectResult?: CopyObjectResultResolvers<ContextType>;
+  CopyObjectsResult?: CopyObjectsResultResolvers<ContextType>;
   CopyProgress?: CopyProgressResolvers<ContextType>;
   CopyTask?: CopyTaskResolvers<ContextType>;
   CopyTaskConnection?: CopyTaskConnectionResolvers<ContextType>;
   CopyTaskEdge?: CopyTaskEdgeResolvers<ContextType>;
   CopyTaskError?: CopyTaskErrorResolvers<ContextType>;
+  CopyTaskItem?: CopyTaskItemResolvers<ContextType>;
+  CopyTaskItemConnection?: CopyTaskItemConnectionResolvers<ContextType>;
+  CopyTaskItemEdge?: CopyTaskItemEdgeResolvers<ContextType>;
+  CopyTaskItemError?: CopyTaskItemErrorResolvers<ContextType>;
   CopyTaskPageInfo?: CopyTaskPageInfoResolvers<ContextType>;
   CopyTodoResult?: CopyTodoResultResolvers<ContextType>;
   CopyWikiNodeResult?: CopyWikiNodeResultResolvers<ContextType>;

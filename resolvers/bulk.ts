@@ -1,0 +1,113 @@
+/**
+ * Bulk copies: `copyObjects` (Qiniu, many pairs or a prefix) and `CopyTask.items`, the page-by-page
+ * view of a bulk copy's items. Each bulk copy is one asynchronous task run by its bulk poller
+ * (`src/pollers/*-bulk.ts`) through the watcher.
+ */
+import { z } from 'zod';
+import { requireCredentials } from '../src/core/credentials.ts';
+import { graphQLError, Provider } from '../src/core/errors.ts';
+import type { CopyTaskResolvers, MutationResolvers } from '../src/generated/resolvers-types.ts';
+import { decodeItemCursor, encodeItemCursor, ItemStatus } from '../src/tasks/items.ts';
+import { TaskStatus } from '../src/tasks/model.ts';
+import { objectId, parseQiniuBulkWatch, planQiniuPairs, planQiniuPrefix, qiniuItemPair } from '../src/pollers/qiniu-bulk.ts';
+import { parseInput, runCopy } from './results.ts';
+import { recordTask, watchTask } from './tasking.ts';
+
+/** The most pairs one `copyObjects` takes. */
+export const MAX_OBJECT_PAIRS = 100_000;
+
+const Bucket = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'a bucket name is 3 to 63 lowercase letters, digits and hyphens, not starting or ending with a hyphen');
+const Key = z
+  .string()
+  .min(1, 'the key must not be empty')
+  .refine((k) => Buffer.byteLength(k, 'utf8') <= 750, 'the key must be at most 750 bytes');
+const Location = z.object({ bucket: Bucket, key: Key });
+const KeyPrefix = z.string().refine((k) => Buffer.byteLength(k, 'utf8') <= 750, 'a prefix is at most 750 bytes');
+
+const CopyObjectsInput = z
+  .object({
+    objects: z
+      .array(z.object({ source: Location, destination: Location }))
+      .min(1, 'give at least one pair')
+      .max(MAX_OBJECT_PAIRS, `at most ${MAX_OBJECT_PAIRS} pairs a copy`)
+      .nullish(),
+    prefix: z
+      .object({ sourceBucket: Bucket, sourcePrefix: KeyPrefix, destinationBucket: Bucket, destinationPrefix: KeyPrefix })
+      .refine((p) => !(p.sourceBucket === p.destinationBucket && p.destinationPrefix.startsWith(p.sourcePrefix)), {
+        message: 'in the same bucket, the destination prefix must not lie under the source prefix (the copies would be listed and copied again)',
+      })
+      .nullish(),
+    overwrite: z
+      .boolean()
+      .nullish()
+      .transform((v) => v ?? false),
+  })
+  .superRefine((i, ctx) => {
+    if (!i.objects === !i.prefix) ctx.addIssue({ code: 'custom', message: 'give either objects or prefix (exactly one)' });
+    if (!i.objects) return;
+    const destinations = new Set<string>();
+    i.objects.forEach((p, n) => {
+      const dst = objectId(p.destination);
+      if (dst === objectId(p.source)) ctx.addIssue({ code: 'custom', path: ['objects', n, 'destination'], message: 'the destination is the source itself' });
+      if (destinations.has(dst)) ctx.addIssue({ code: 'custom', path: ['objects', n, 'destination'], message: 'another pair copies to this destination' });
+      destinations.add(dst);
+    });
+  });
+
+const ItemsArgs = z.object({ first: z.number().int().min(1).max(1000), after: z.string().nullish() });
+
+export const Mutation: MutationResolvers = {
+  copyObjects: (_parent, { input }, ctx) =>
+    runCopy(async () => {
+      const parsed = parseInput(CopyObjectsInput, input);
+      requireCredentials(ctx.credentials, 'qiniu');
+      const watch = parsed.objects
+        ? planQiniuPairs(parsed.objects.length, parsed.overwrite)
+        : planQiniuPrefix(parsed.prefix as NonNullable<typeof parsed.prefix>, parsed.overwrite);
+      const task = await recordTask(ctx, Provider.QINIU, {
+        status: TaskStatus.QUEUED,
+        progress: { completed: 0, total: watch.total },
+        watch,
+      });
+      if (parsed.objects) {
+        await ctx.services.items.add(
+          task.id,
+          0,
+          parsed.objects.map((p) => ({ itemId: objectId(p.source), input: objectId(p.destination) })),
+        );
+      }
+      watchTask(ctx, task);
+      ctx.services.logger.info(
+        { provider: 'QINIU', principal: ctx.principal.id, taskId: task.id, items: watch.total, byPrefix: !parsed.objects },
+        'bulk copy accepted',
+      );
+      return task;
+    }),
+};
+
+export const CopyTask: Pick<CopyTaskResolvers, 'items'> = {
+  items: async (task, args, ctx) => {
+    const page = ItemsArgs.safeParse({ first: args.first ?? 100, after: args.after });
+    if (!page.success) throw graphQLError('first must be between 1 and 1000', 'BAD_USER_INPUT');
+    const afterSeq = page.data.after ? decodeItemCursor(page.data.after) : undefined;
+    if (page.data.after && afterSeq === undefined) throw graphQLError('after is not a cursor from this API', 'BAD_USER_INPUT');
+    const result = await ctx.services.items.page(task.id, page.data.first, afterSeq, args.status ?? undefined);
+    const qiniu = parseQiniuBulkWatch(task.watch);
+    const edges = result.items.map((item) => {
+      // Qiniu items store no result: the destination follows from the item (or the prefix plan).
+      const derived = qiniu && item.status === ItemStatus.SUCCEEDED ? objectId(qiniuItemPair(qiniu, item).destination) : null;
+      return {
+        cursor: encodeItemCursor(item.seq),
+        node: {
+          itemId: item.itemId,
+          status: item.status,
+          result: item.result ?? derived,
+          error: item.error ? { __typename: 'CopyTaskItemError' as const, ...item.error } : null,
+        },
+      };
+    });
+    return { edges, pageInfo: { hasNextPage: result.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+  },
+};
