@@ -73,6 +73,7 @@ export interface FeishuWikiClientOptions {
 export const FEISHU_APIS = {
   copy: 'wiki.v2.spaceNode.copy',
   getNode: 'wiki.v2.space.getNode',
+  listNodes: 'wiki.v2.spaceNode.list',
 } as const;
 type FeishuApi = (typeof FEISHU_APIS)[keyof typeof FEISHU_APIS];
 
@@ -309,6 +310,42 @@ export class FeishuWikiClient {
     return results;
   }
 
+  /**
+   * Every child of a node (or the top level of a space when `parentNodeToken` is undefined), in order,
+   * through "list space nodes" (`GET /open-apis/wiki/v2/spaces/:space_id/nodes`, ≤ 50 a page), each page
+   * within the rate limit. Feishu allows at most 2,000 children per parent, so at most 40 pages.
+   */
+  async listChildren(creds: FeishuCredentials, spaceId: string, parentNodeToken: string | undefined): Promise<WikiNodeModel[]> {
+    const nodes: WikiNodeModel[] = [];
+    let pageToken = '';
+    for (let page = 0; page < 1000; page++) {
+      const query = new URLSearchParams({ page_size: String(LIST_PAGE_SIZE) });
+      if (parentNodeToken) query.set('parent_node_token', parentNodeToken);
+      if (pageToken) query.set('page_token', pageToken);
+      const data = await this.#call(
+        creds,
+        FEISHU_APIS.listNodes,
+        'GET',
+        `/open-apis/wiki/v2/spaces/${encodeURIComponent(spaceId)}/nodes?${query}`,
+        undefined,
+        true,
+      );
+      const parsed = ListData.safeParse(data);
+      if (!parsed.success) {
+        throw new UpstreamFailure({
+          code: CopyErrorCode.UPSTREAM_ERROR,
+          provider: Provider.FEISHU,
+          message: 'Feishu: the node list answer was malformed.',
+          retryable: true,
+        });
+      }
+      nodes.push(...parsed.data.items.map(toWikiNode));
+      if (!parsed.data.has_more || !parsed.data.page_token) return nodes;
+      pageToken = parsed.data.page_token;
+    }
+    return nodes;
+  }
+
   #node(data: unknown, what: string): WikiNodeModel {
     const parsed = NodeData.safeParse(data);
     if (!parsed.success) {
@@ -392,3 +429,16 @@ export class FeishuWikiClient {
     }
   }
 }
+
+/** Children a list page asks for (Feishu's maximum). */
+export const LIST_PAGE_SIZE = 50;
+const ListData = z
+  .object({
+    items: z
+      .array(NodeWire)
+      .nullish()
+      .transform((v) => v ?? []),
+    page_token: z.string().nullish(),
+    has_more: z.boolean().nullish(),
+  })
+  .loose();

@@ -54,6 +54,7 @@ export const FEISHU_ROUTES = {
   token: 'POST /open-apis/auth/v3/tenant_access_token/internal',
   copy: 'POST /open-apis/wiki/v2/spaces/:space_id/nodes/:node_token/copy',
   getNode: 'GET /open-apis/wiki/v2/spaces/get_node',
+  listNodes: 'GET /open-apis/wiki/v2/spaces/:space_id/nodes',
 } as const;
 export type FeishuRoute = (typeof FEISHU_ROUTES)[keyof typeof FEISHU_ROUTES];
 
@@ -173,6 +174,10 @@ export const FEISHU_DEMO = {
     firstWeek: 'wikcnDemoFirstWeek0000001',
     accounts: 'wikcnDemoAccounts00000001',
     templates: 'wikcnDemoTemplates0000001',
+    /** The top of a demo tree of 343 nodes (6 sections × 8 pages × 6 sub-pages) for `copyWikiTree`. */
+    engineering: 'wikcnDemoEngineering00001',
+    /** An empty top-level node to copy trees under. */
+    archive: 'wikcnDemoArchive000000001',
   },
 } as const;
 
@@ -434,6 +439,7 @@ export class FeishuEmulator {
     seed(d.nodes.firstWeek, 'Your first week', d.nodes.onboarding);
     seed(d.nodes.accounts, 'Accounts and tools', d.nodes.onboarding, 'sheet');
     seed(d.nodes.templates, 'Templates', d.nodes.root);
+    this.#seedDemoTree(seed);
     return d;
   }
 
@@ -474,6 +480,9 @@ export class FeishuEmulator {
       ),
       route('GET', /^\/open-apis\/wiki\/v2\/spaces\/get_node$/, FEISHU_ROUTES.getNode, (req) =>
         this.#handle(FEISHU_ROUTES.getNode, (log) => this.#getNode(req, this.#authorize(req, FEISHU_ROUTES.getNode, log))),
+      ),
+      route('GET', /^\/open-apis\/wiki\/v2\/spaces\/([^/]+)\/nodes\/?$/, FEISHU_ROUTES.listNodes, (req) =>
+        this.#handle(FEISHU_ROUTES.listNodes, (log) => this.#listNodes(req, this.#authorize(req, FEISHU_ROUTES.listNodes, log))),
       ),
     ];
   }
@@ -859,6 +868,69 @@ export class FeishuEmulator {
 
   #isMember(space: SpaceRecord, caller: Caller): boolean {
     return caller.memberIds.some((id) => space.members.has(id));
+  }
+
+  // ---- bulk: the children of a node, and the demo tree -------------------------------------------
+  //
+  // "Get the child nodes of a wiki space" (wiki-v2/space-node/list), as the official SDKs model it
+  // (oapi-sdk-java `ListSpaceNodeReq`, open-lark `ListSpaceNodeRequest`):
+  // - GET /open-apis/wiki/v2/spaces/:space_id/nodes?page_size=&page_token=&parent_node_token= [S];
+  //   no parent_node_token lists the top level of the space [S].
+  // - data = { items: [node…], page_token, has_more } [S]; nodes have the same fields as get_node [S].
+  // - page_size at most 50 [S: documented maximum]; default 20 [I]; a page_size outside 1..50 is 131002
+  //   here (stricter than clamping) [I]. A page_token this emulator did not issue is 131002 [I].
+  // - A parent that does not exist in the space is 131005 "node not found"; a caller who is not a member
+  //   of the space gets 131006 [I: as get_node].
+  // - Children come in creation order [I]; the same 100 calls a minute per caller as the other wiki APIs [C F4].
+
+  #listNodes(req: EmulatorRequest, caller: Caller): EmulatorReply {
+    const spaceId = decodeSegment(req.params[0]);
+    const space = this.#spaces.get(spaceId);
+    if (!space) throw wikiError(131005, 'space not found');
+    if (!this.#isMember(space, caller)) throw wikiError(131006, 'wiki space permission denied');
+    const sizeText = req.query.get('page_size');
+    const pageSize = sizeText === null || sizeText === '' ? 20 : Number(sizeText);
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 50) throw paramErr();
+    const parent = req.query.get('parent_node_token') ?? '';
+    if (parent !== '' && this.#nodes.get(parent)?.space_id !== spaceId) throw wikiError(131005, 'node not found');
+    const tokenText = req.query.get('page_token') ?? '';
+    let start = 0;
+    if (tokenText !== '') {
+      const m = /^p(\d+)$/.exec(Buffer.from(tokenText, 'base64url').toString('utf8'));
+      if (!m) throw paramErr();
+      start = Number(m[1]);
+    }
+    const all = this.#children.get(`${spaceId}/${parent}`) ?? [];
+    const page = all.slice(start, start + pageSize);
+    const hasMore = start + pageSize < all.length;
+    return {
+      status: 200,
+      body: {
+        code: 0,
+        msg: 'success',
+        data: {
+          items: page.map((t) => this.#view(this.#nodes.get(t) as StoredNode)),
+          page_token: hasMore ? Buffer.from(`p${start + pageSize}`).toString('base64url') : '',
+          has_more: hasMore,
+        },
+      },
+    };
+  }
+
+  #seedDemoTree(seed: (nodeToken: string, title: string, parentNodeToken?: string, objType?: FeishuObjType) => void): void {
+    const d = FEISHU_DEMO;
+    seed(d.nodes.archive, 'Archive', d.nodes.root);
+    seed(d.nodes.engineering, 'Engineering', d.nodes.root);
+    const pad = (n: number) => String(n).padStart(2, '0');
+    for (let s = 1; s <= 6; s++) {
+      const section = `wikcnDemoEngS${pad(s)}0000000001`;
+      seed(section, `Section ${s}`, d.nodes.engineering);
+      for (let p = 1; p <= 8; p++) {
+        const page = `wikcnDemoEngS${pad(s)}P${pad(p)}0000001`;
+        seed(page, `Section ${s} / page ${p}`, section, p % 4 === 0 ? 'sheet' : 'docx');
+        for (let q = 1; q <= 6; q++) seed(`wikcnDemoEngS${pad(s)}P${pad(p)}Q${pad(q)}0001`, `Section ${s} / page ${p} / ${q}`, page);
+      }
+    }
   }
 
   /** Levels from the top of the space down to `nodeToken` ('' = the space itself, depth 0). */

@@ -10,6 +10,8 @@ import type { CopyTaskResolvers, MutationResolvers } from '../src/generated/reso
 import { decodeItemCursor, encodeItemCursor, ItemStatus } from '../src/tasks/items.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
 import { objectId, parseQiniuBulkWatch, planQiniuPairs, planQiniuPrefix, qiniuItemPair } from '../src/pollers/qiniu-bulk.ts';
+import { FEISHU_MAX_DEPTH, nodeInput, planFeishuTree } from '../src/pollers/feishu-bulk.ts';
+import { InvalidInput } from '../src/core/errors.ts';
 import { parseInput, runCopy } from './results.ts';
 import { recordTask, watchTask } from './tasking.ts';
 
@@ -56,6 +58,46 @@ const CopyObjectsInput = z
     });
   });
 
+const Token = z
+  .string()
+  .min(1, { message: 'must not be empty', abort: true })
+  .max(999, 'must be at most 999 characters')
+  .regex(/^\S+$/, 'must not contain spaces');
+const OptionalToken = z
+  .string()
+  .max(999)
+  .regex(/^\S*$/, 'must not contain spaces')
+  .nullish()
+  .transform((v) => (v ? v : undefined));
+const CopyWikiTreeInput = z
+  .object({
+    spaceId: Token,
+    nodeToken: Token,
+    targetParentToken: OptionalToken,
+    targetSpaceId: OptionalToken,
+    title: z
+      .string()
+      .nullish()
+      .transform((v) => v ?? undefined),
+    maxDepth: z
+      .number()
+      .int()
+      .min(0)
+      .max(FEISHU_MAX_DEPTH, `Feishu trees are at most ${FEISHU_MAX_DEPTH} levels deep`)
+      .nullish()
+      .transform((v) => v ?? FEISHU_MAX_DEPTH),
+  })
+  .superRefine((input, ctx) => {
+    if (input.targetParentToken === undefined && input.targetSpaceId === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['targetParentToken'], message: 'give targetParentToken, targetSpaceId or both' });
+    }
+    if (input.targetParentToken === input.nodeToken)
+      ctx.addIssue({ code: 'custom', path: ['targetParentToken'], message: 'a tree cannot be copied under itself' });
+  });
+
+/** How far up a target's ancestors are checked for the source (a tree copied into itself would never end). */
+const MAX_ANCESTOR_CHECK = 50;
+
 const ItemsArgs = z.object({ first: z.number().int().min(1).max(1000), after: z.string().nullish() });
 
 export const Mutation: MutationResolvers = {
@@ -86,6 +128,42 @@ export const Mutation: MutationResolvers = {
       return task;
     }),
 };
+
+Mutation.copyWikiTree = (_parent, { input }, ctx) =>
+  runCopy(async () => {
+    const request = parseInput(CopyWikiTreeInput, input);
+    const creds = requireCredentials(ctx.credentials, 'feishu');
+    const feishu = ctx.services.feishu;
+    const source = await feishu.getNode(creds, request.nodeToken);
+    if (source.spaceId !== request.spaceId) throw new InvalidInput([{ path: 'nodeToken', message: `the node is not in space ${request.spaceId}` }]);
+    let targetSpaceId = request.targetSpaceId;
+    if (request.targetParentToken) {
+      const target = await feishu.getNode(creds, request.targetParentToken);
+      if (targetSpaceId && target.spaceId !== targetSpaceId) {
+        throw new InvalidInput([{ path: 'targetParentToken', message: `the target parent is not in space ${targetSpaceId}` }]);
+      }
+      targetSpaceId = target.spaceId;
+      // A tree copied under one of its own descendants would list its own copies forever.
+      let up: string | null = target.parentNodeToken;
+      for (let i = 0; up && target.spaceId === source.spaceId && i < MAX_ANCESTOR_CHECK; i++) {
+        if (up === source.nodeToken) throw new InvalidInput([{ path: 'targetParentToken', message: 'the target lies inside the tree to copy' }]);
+        up = (await feishu.getNode(creds, up)).parentNodeToken;
+      }
+    }
+    const watch = planFeishuTree({
+      spaceId: request.spaceId,
+      nodeToken: request.nodeToken,
+      targetParentToken: request.targetParentToken ?? null,
+      targetSpaceId: targetSpaceId as string,
+      title: request.title ?? null,
+      maxDepth: request.maxDepth,
+    });
+    const task = await recordTask(ctx, Provider.FEISHU, { status: TaskStatus.QUEUED, progress: { completed: 0, total: 1 }, watch });
+    await ctx.services.items.add(task.id, 0, [{ itemId: source.nodeToken, input: nodeInput(-1, 0, source) }]);
+    watchTask(ctx, task);
+    ctx.services.logger.info({ provider: 'FEISHU', principal: ctx.principal.id, taskId: task.id, maxDepth: request.maxDepth }, 'wiki tree copy accepted');
+    return task;
+  });
 
 export const CopyTask: Pick<CopyTaskResolvers, 'items'> = {
   items: async (task, args, ctx) => {

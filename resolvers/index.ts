@@ -32,5 +32,6 @@ export const resolvers: Resolvers = {
   CopyWikiNodeResult: { __resolveType: byTypename },
   CopyTodoResult: { __resolveType: byTypename },
   CopyObjectsResult: { __resolveType: byTypename },
+  CopyWikiTreeResult: { __resolveType: byTypename },
   CopyError: { __resolveType: byTypename },
 };

@@ -10,6 +10,7 @@ import { Pan123Client } from '../datasources/pan123.ts';
 import { CozePoller } from './pollers/coze.ts';
 import { Pan123Poller } from './pollers/pan123.ts';
 import { qiniuBulkPoller } from './pollers/qiniu-bulk.ts';
+import { feishuTreePoller } from './pollers/feishu-bulk.ts';
 import type { TaskItemStore } from './tasks/items.ts';
 import { itemStoreFor } from './tasks/store/engine-items.ts';
 import type { LimiterClock } from './core/rate-limiter.ts';
@@ -79,6 +80,7 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
   watcher.register(new CozePoller(coze, config.pollsPerSecond.coze));
   watcher.register(new Pan123Poller(pan123, config.pollsPerSecond.pan123));
   watcher.register(qiniuBulkPoller(qiniu, items));
+  watcher.register(feishuTreePoller(feishu, items));
   return { config, logger, store, items, pubsub, tasks, watcher, qiniu, feishu, blue, coze, pan123 };
 }
 

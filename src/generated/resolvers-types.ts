@@ -479,6 +479,25 @@ export type CopyWikiNodeInput = {
 /** The task of a wiki copy (born final, with the new `WikiNode` as its result), or why it was refused. */
 export type CopyWikiNodeResult = CopyTask | InvalidInputError | UpstreamError;
 
+/** Copy a wiki node with all its descendants. */
+export type CopyWikiTreeInput = {
+  /** How many levels below the top node to copy: 0 copies the node alone; default and maximum 50 (Feishu's depth limit). */
+  maxDepth?: InputMaybe<Scalars['Int']['input']>;
+  /** The top node of the tree to copy. */
+  nodeToken: Scalars['String']['input'];
+  /** The space of the node to copy. */
+  spaceId: Scalars['String']['input'];
+  /** Where the copy of the top node goes; its children go under it, and so on down. */
+  targetParentToken?: InputMaybe<Scalars['String']['input']>;
+  /** The space the copies go to (needed when `targetParentToken` is not given: the copy is then at the top level). */
+  targetSpaceId?: InputMaybe<Scalars['String']['input']>;
+  /** A new title for the copy of the top node (the others keep theirs). */
+  title?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The task of a wiki tree copy (asynchronous; follow it with `copyTaskUpdated`), or why it was refused. */
+export type CopyWikiTreeResult = CopyTask | InvalidInputError | UpstreamError;
+
 /**
  * A Coze bot, app or workflow that a copy produced (always a draft). Only the copies you made through
  * copygraph resolve by reference.
@@ -565,6 +584,14 @@ export type Mutation = {
    * app (or user): a burst waits briefly instead of being throttled upstream.
    */
   copyWikiNode: CopyWikiNodeResult;
+  /**
+   * Copy a Feishu wiki node and every descendant, in order, each under the copy of its parent, as one task:
+   * one item per node (`result` = the new node token), within Feishu's 100 calls a minute, resumable
+   * without copying a node twice. Feishu's limits (depth 50, 2,000 children per parent, 400,000 nodes per
+   * space: 131003) fail the items they hit with `LIMIT_EXCEEDED`; the descendants of a node that was not
+   * copied fail with it. The task's `result` is the copy of the top node.
+   */
+  copyWikiTree: CopyWikiTreeResult;
 };
 
 
@@ -595,6 +622,11 @@ export type MutationCopyTodoArgs = {
 
 export type MutationCopyWikiNodeArgs = {
   input: CopyWikiNodeInput;
+};
+
+
+export type MutationCopyWikiTreeArgs = {
+  input: CopyWikiTreeInput;
 };
 
 /** An object in a Qiniu bucket. */
@@ -953,6 +985,11 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( UpstreamError & { __typename: 'UpstreamError' } )
   ;
+  CopyWikiTreeResult:
+    | ( CopyTaskRecord & { __typename: 'CopyTask' } )
+    | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+    | ( UpstreamError & { __typename: 'UpstreamError' } )
+  ;
 };
 
 /** Mapping of interface types */
@@ -1010,6 +1047,8 @@ export type ResolversTypes = {
   CopyTodoResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyTodoResult']>;
   CopyWikiNodeInput: CopyWikiNodeInput;
   CopyWikiNodeResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyWikiNodeResult']>;
+  CopyWikiTreeInput: CopyWikiTreeInput;
+  CopyWikiTreeResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyWikiTreeResult']>;
   CozeEntity: ResolverTypeWrapper<CozeEntityRef>;
   CozeEntityType: CozeEntityType;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -1069,6 +1108,8 @@ export type ResolversParentTypes = {
   CopyTodoResult: ResolversUnionTypes<ResolversParentTypes>['CopyTodoResult'];
   CopyWikiNodeInput: CopyWikiNodeInput;
   CopyWikiNodeResult: ResolversUnionTypes<ResolversParentTypes>['CopyWikiNodeResult'];
+  CopyWikiTreeInput: CopyWikiTreeInput;
+  CopyWikiTreeResult: ResolversUnionTypes<ResolversParentTypes>['CopyWikiTreeResult'];
   CozeEntity: CozeEntityRef;
   DateTime: Scalars['DateTime']['output'];
   InvalidInputError: InvalidInputError;
@@ -1239,6 +1280,10 @@ export type CopyWikiNodeResultResolvers<ContextType = RequestContext, ParentType
   __resolveType: TypeResolveFn<'CopyTask' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
+export type CopyWikiTreeResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyWikiTreeResult'] = ResolversParentTypes['CopyWikiTreeResult']> = {
+  __resolveType: TypeResolveFn<'CopyTask' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+};
+
 export type CozeEntityResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CozeEntity'] = ResolversParentTypes['CozeEntity'], FederationReferenceType extends FederationReferenceTypes['CozeEntity'] = FederationReferenceTypes['CozeEntity']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['CozeEntity']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1271,6 +1316,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   copyObjects?: Resolver<ResolversTypes['CopyObjectsResult'], ParentType, ContextType, RequireFields<MutationCopyObjectsArgs, 'input'>>;
   copyTodo?: Resolver<ResolversTypes['CopyTodoResult'], ParentType, ContextType, RequireFields<MutationCopyTodoArgs, 'input'>>;
   copyWikiNode?: Resolver<ResolversTypes['CopyWikiNodeResult'], ParentType, ContextType, RequireFields<MutationCopyWikiNodeArgs, 'input'>>;
+  copyWikiTree?: Resolver<ResolversTypes['CopyWikiTreeResult'], ParentType, ContextType, RequireFields<MutationCopyWikiTreeArgs, 'input'>>;
 };
 
 export type PanImageCopyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PanImageCopy'] = ResolversParentTypes['PanImageCopy'], FederationReferenceType extends FederationReferenceTypes['PanImageCopy'] = FederationReferenceTypes['PanImageCopy']> = {
@@ -1379,6 +1425,7 @@ export type Resolvers<ContextType = RequestContext> = {
   CopyTaskPageInfo?: CopyTaskPageInfoResolvers<ContextType>;
   CopyTodoResult?: CopyTodoResultResolvers<ContextType>;
   CopyWikiNodeResult?: CopyWikiNodeResultResolvers<ContextType>;
+  CopyWikiTreeResult?: CopyWikiTreeResultResolvers<ContextType>;
   CozeEntity?: CozeEntityResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   InvalidInputError?: InvalidInputErrorResolvers<ContextType>;
