@@ -8,7 +8,7 @@ import type { RequestContext } from '../src/context.ts';
 import { Provider } from '../src/core/errors.ts';
 import type { BlueTodoResolvers, MutationResolvers, UnidentifiedBlueTodo } from '../src/generated/resolvers-types.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
-import { parseInput, runCopy } from './results.ts';
+import { runCopy } from './results.ts';
 import { recordTask, referenceFailure } from './tasking.ts';
 
 /** Blue ids (cuid-like): non-empty, no spaces, bounded. */
@@ -35,8 +35,7 @@ const detail = (todo: BlueTodoRef, ctx: RequestContext): Promise<BlueTodoDetail>
 
 export const Mutation: MutationResolvers = {
   copyTodo: (_parent, { input }, ctx) =>
-    runCopy(async () => {
-      const request = parseInput(CopyTodoInput, input);
+    runCopy(ctx, { operation: 'copyTodo', provider: Provider.BLUE, schema: CopyTodoInput, input }, async (request) => {
       const creds = scopedBlueCredentials(ctx.credentials.blue);
       const outcome = await ctx.services.blue.copyTodo(creds, request);
       const result: (BlueTodoRef & { __typename: 'BlueTodo' }) | (UnidentifiedBlueTodo & { __typename: 'UnidentifiedBlueTodo' }) = outcome.identified

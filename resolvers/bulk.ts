@@ -12,7 +12,7 @@ import { TaskStatus } from '../src/tasks/model.ts';
 import { objectId, parseQiniuBulkWatch, planQiniuPairs, planQiniuPrefix, qiniuItemPair } from '../src/pollers/qiniu-bulk.ts';
 import { FEISHU_MAX_DEPTH, nodeInput, planFeishuTree } from '../src/pollers/feishu-bulk.ts';
 import { InvalidInput } from '../src/core/errors.ts';
-import { parseInput, runCopy } from './results.ts';
+import { runCopy } from './results.ts';
 import { recordTask, watchTask } from './tasking.ts';
 
 /** The most pairs one `copyObjects` takes. */
@@ -102,8 +102,7 @@ const ItemsArgs = z.object({ first: z.number().int().min(1).max(1000), after: z.
 
 export const Mutation: MutationResolvers = {
   copyObjects: (_parent, { input }, ctx) =>
-    runCopy(async () => {
-      const parsed = parseInput(CopyObjectsInput, input);
+    runCopy(ctx, { operation: 'copyObjects', provider: Provider.QINIU, schema: CopyObjectsInput, input }, async (parsed) => {
       requireCredentials(ctx.credentials, 'qiniu');
       const watch = parsed.objects
         ? planQiniuPairs(parsed.objects.length, parsed.overwrite)
@@ -130,8 +129,7 @@ export const Mutation: MutationResolvers = {
 };
 
 Mutation.copyWikiTree = (_parent, { input }, ctx) =>
-  runCopy(async () => {
-    const request = parseInput(CopyWikiTreeInput, input);
+  runCopy(ctx, { operation: 'copyWikiTree', provider: Provider.FEISHU, schema: CopyWikiTreeInput, input }, async (request) => {
     const creds = requireCredentials(ctx.credentials, 'feishu');
     const feishu = ctx.services.feishu;
     const source = await feishu.getNode(creds, request.nodeToken);

@@ -10,7 +10,7 @@ import { Provider } from '../src/core/errors.ts';
 import type { CozeEntityResolvers, MutationResolvers } from '../src/generated/resolvers-types.ts';
 import type { CozeWatchState } from '../src/pollers/coze.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
-import { parseInput, runCopy } from './results.ts';
+import { runCopy } from './results.ts';
 import { recordTask, watchTask } from './tasking.ts';
 
 /** Coze ids are int64 numbers written as strings; Coze refuses anything else with 4000. */
@@ -32,8 +32,7 @@ const CopyCozeEntityInput = z.object({
 
 export const Mutation: MutationResolvers = {
   copyCozeEntity: (_parent, { input }, ctx) =>
-    runCopy(async () => {
-      const request = parseInput(CopyCozeEntityInput, input);
+    runCopy(ctx, { operation: 'copyCozeEntity', provider: Provider.COZE, schema: CopyCozeEntityInput, input }, async (request) => {
       const creds = requireCredentials(ctx.credentials, 'coze');
       const started = await ctx.services.coze.copyEntity(creds, request);
       ctx.services.logger.info({ provider: 'COZE', principal: ctx.principal.id, logId: started.logId, kind: started.kind }, 'coze copy started');

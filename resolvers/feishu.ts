@@ -8,7 +8,7 @@ import { requireCredentials } from '../src/core/credentials.ts';
 import type { MutationResolvers, WikiNodeResolvers } from '../src/generated/resolvers-types.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
 import type { WikiNodeModel } from '../datasources/feishu-wiki.ts';
-import { parseInput, runCopy } from './results.ts';
+import { runCopy } from './results.ts';
 import { recordTask, referenceFailure } from './tasking.ts';
 
 /** Feishu tokens and ids: 1 to 999 characters (the documented bound of `target_parent_token`), no spaces. */
@@ -47,8 +47,7 @@ const CopyWikiNodeInput = z
 
 export const Mutation: MutationResolvers = {
   copyWikiNode: (_parent, { input }, ctx) =>
-    runCopy(async () => {
-      const request = parseInput(CopyWikiNodeInput, input);
+    runCopy(ctx, { operation: 'copyWikiNode', provider: Provider.FEISHU, schema: CopyWikiNodeInput, input }, async (request) => {
       const creds = requireCredentials(ctx.credentials, 'feishu');
       const node = await ctx.services.feishu.copyNode(creds, request);
       // The copy answer is the full node: a reference to it later in this request needs no get_node.

@@ -10,7 +10,7 @@ import { requireCredentials } from '../src/core/credentials.ts';
 import type { MutationResolvers, PanImageCopyResolvers } from '../src/generated/resolvers-types.ts';
 import { type AdvanceOutcome, advancePan123Copy, type PanImageCopyRef, planPan123Copy } from '../src/pollers/pan123.ts';
 import { type TaskChange, TaskStatus } from '../src/tasks/model.ts';
-import { parseInput, runCopy } from './results.ts';
+import { runCopy } from './results.ts';
 import { recordTask, watchTask } from './tasking.ts';
 
 /**
@@ -40,8 +40,7 @@ const CopyImagesInput = z.object({
 
 export const Mutation: MutationResolvers = {
   copyImages: (_parent, { input }, ctx) =>
-    runCopy(async () => {
-      const { fileIds, toParentFileId } = parseInput(CopyImagesInput, input);
+    runCopy(ctx, { operation: 'copyImages', provider: Provider.PAN123, schema: CopyImagesInput, input }, async ({ fileIds, toParentFileId }) => {
       const creds = requireCredentials(ctx.credentials, 'pan123');
       const pan123 = ctx.services.pan123;
       // Bad client credentials are refused here, before a task is recorded.

@@ -8,7 +8,7 @@ import { CopyErrorCode, graphQLError, Provider, UpstreamFailure } from '../src/c
 import { requireCredentials } from '../src/core/credentials.ts';
 import type { MutationResolvers, StorageObjectResolvers } from '../src/generated/resolvers-types.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
-import { parseInput, runCopy } from './results.ts';
+import { runCopy } from './results.ts';
 import { recordTask } from './tasking.ts';
 
 /** Qiniu bucket names: 3–63 characters, lowercase letters, digits and hyphens, not starting or ending with a hyphen. */
@@ -38,8 +38,7 @@ const CopyObjectInput = z
 
 export const Mutation: MutationResolvers = {
   copyObject: (_parent, { input }, ctx) =>
-    runCopy(async () => {
-      const { source, destination, overwrite } = parseInput(CopyObjectInput, input);
+    runCopy(ctx, { operation: 'copyObject', provider: Provider.QINIU, schema: CopyObjectInput, input }, async ({ source, destination, overwrite }) => {
       const keys = requireCredentials(ctx.credentials, 'qiniu');
       const { reqId } = await ctx.services.qiniu.copy(keys, source, destination, overwrite);
       const result: StorageObjectRef & { __typename: 'StorageObject' } = { __typename: 'StorageObject', bucket: destination.bucket, key: destination.key };

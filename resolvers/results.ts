@@ -4,14 +4,18 @@
  * must handle travel as union members). Anything else is rethrown and masked as a bug.
  */
 import type { z } from 'zod';
-import { CopyErrorCode, InvalidInput, isUpstreamFailure } from '../src/core/errors.ts';
-import type { InvalidInputError, UpstreamError } from '../src/generated/resolvers-types.ts';
+import type { RequestContext } from '../src/context.ts';
+import { CopyErrorCode, InvalidInput, isUpstreamFailure, type Provider } from '../src/core/errors.ts';
+import type { IdempotencyKeyReusedError, InvalidInputError, UpstreamError } from '../src/generated/resolvers-types.ts';
+import { IdempotencyKeyReused } from '../src/tasks/idempotency.ts';
 import type { CopyTaskRecord } from '../src/tasks/model.ts';
+import { idempotent } from './idempotency.ts';
 
 export type CopyResult =
   | (CopyTaskRecord & { __typename: 'CopyTask' })
   | (InvalidInputError & { __typename: 'InvalidInputError' })
-  | (UpstreamError & { __typename: 'UpstreamError' });
+  | (UpstreamError & { __typename: 'UpstreamError' })
+  | (IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' });
 
 /** Validates a mutation input; throws `InvalidInput` naming each bad field. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
@@ -29,6 +33,15 @@ export function asErrorResult(err: unknown): CopyResult {
   if (err instanceof InvalidInput) {
     return { __typename: 'InvalidInputError', code: CopyErrorCode.BAD_USER_INPUT, message: `Invalid input: ${err.message}`, fields: [...err.fields] };
   }
+  if (err instanceof IdempotencyKeyReused) {
+    return {
+      __typename: 'IdempotencyKeyReusedError',
+      code: CopyErrorCode.IDEMPOTENCY_KEY_REUSED,
+      message: err.message,
+      idempotencyKey: err.idempotencyKey,
+      taskId: err.taskId,
+    };
+  }
   if (isUpstreamFailure(err)) {
     return {
       __typename: 'UpstreamError',
@@ -45,10 +58,26 @@ export function asErrorResult(err: unknown): CopyResult {
   throw err;
 }
 
-/** Runs a copy: its task on success, its typed failure otherwise. */
-export async function runCopy(copy: () => Promise<CopyTaskRecord>): Promise<CopyResult> {
+/** What a copy mutation names: its operation, its provider, its input schema and its raw input. */
+export interface CopyCall<S extends z.ZodType> {
+  readonly operation: string;
+  readonly provider: Provider;
+  readonly schema: S;
+  readonly input: { readonly idempotencyKey?: string | null | undefined };
+}
+
+/**
+ * Runs a copy: validates its input, then runs it at most once per idempotency key (see
+ * ./idempotency.ts); answers its task on success, its typed failure otherwise.
+ */
+export async function runCopy<S extends z.ZodType>(
+  ctx: RequestContext,
+  call: CopyCall<S>,
+  copy: (request: z.output<S>) => Promise<CopyTaskRecord>,
+): Promise<CopyResult> {
   try {
-    return asTaskResult(await copy());
+    const request = parseInput(call.schema, call.input);
+    return asTaskResult(await idempotent(ctx, call.provider, call.operation, call.input.idempotencyKey, request, () => copy(request)));
   } catch (err) {
     return asErrorResult(err);
   }

@@ -7,15 +7,17 @@ import type { RequestContext } from '../src/context.ts';
 import { credentialKey } from '../src/core/credentials.ts';
 import { CopyErrorCode, graphQLError, type Provider, UpstreamFailure } from '../src/core/errors.ts';
 import type { CopyTaskRecord, TaskChange } from '../src/tasks/model.ts';
+import { takeClaimedTaskId } from './idempotency.ts';
 
 /** Whether this request brought its own credentials for the provider. */
 function usesRequestCredentials(ctx: RequestContext, provider: Provider): boolean {
   return ctx.requestCredentials[credentialKey(provider)] !== undefined;
 }
 
-/** Records a new task owned by the caller; resolves once it is stored. */
+/** Records a new task owned by the caller (under the id its idempotency key reserved, if any); resolves once it is stored. */
 export function recordTask(ctx: RequestContext, provider: Provider, change: TaskChange): Promise<CopyTaskRecord> {
   return ctx.services.tasks.create({
+    id: takeClaimedTaskId(),
     owner: ctx.principal.id,
     provider,
     credentialSource: usesRequestCredentials(ctx, provider) ? 'request' : 'config',

@@ -12,7 +12,7 @@ import { Loaders } from './loaders.ts';
 import { createLogger, type Logger } from './core/logger.ts';
 import { createSchema } from './schema.ts';
 import { type RequestHeaders, serve } from './transport/http.ts';
-import { closeServices, createServices, resumeTasks, type ServiceOverrides, type Services } from './services.ts';
+import { closeServices, createServices, openSharedEngine, resumeTasks, type ServiceOverrides, type Services } from './services.ts';
 
 export interface AppOptions extends ServiceOverrides {
   readonly logger?: Logger;
@@ -29,7 +29,7 @@ export interface App {
 
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const services = createServices(config, logger, options);
+  const services = createServices(config, logger, { ...options, ...(await openSharedEngine(config, logger, options)) });
   const auth = new Authenticator(config.apiKeys);
   let stopping = false;
 
@@ -42,7 +42,14 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     }
     const requestCredentials = parseCredentialOverrides(headers);
     const credentials = mergeCredentials(config.credentials, requestCredentials);
-    return { principal, credentials, requestCredentials, services, loaders: new Loaders(services, credentials, principal.id) };
+    return {
+      principal,
+      credentials,
+      requestCredentials,
+      services,
+      loaders: new Loaders(services, credentials, principal.id),
+      idempotencyKey: headers['idempotency-key'],
+    };
   };
 
   const http = await serve({

@@ -38,6 +38,11 @@ const EnvSchema = z.object({
   COPYGRAPH_DEMO: z.enum(['auto', 'true', 'false']).default('auto'),
   COPYGRAPH_DATA_DIR: z.string().min(1).default('data'),
   COPYGRAPH_DB_PATH: z.string().min(1).optional(),
+  /** A PostgreSQL URL: the shared engine for several replicas (tasks, pub/sub, leases, budgets). Unset: SQLite. */
+  COPYGRAPH_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgres:// or postgresql:// URL')
+    .optional(),
   COPYGRAPH_INTROSPECTION: bool.optional(),
   COPYGRAPH_CORS_ORIGINS: z
     .string()
@@ -54,6 +59,8 @@ const EnvSchema = z.object({
   COPYGRAPH_POLL_INITIAL_MS: int(10, 600_000).default(1_000),
   COPYGRAPH_POLL_MAX_MS: int(10, 3_600_000).default(30_000),
   COPYGRAPH_TASK_MAX_AGE_S: int(1, 30 * 86_400).default(86_400),
+  /** How long an idempotency key is remembered (then forgotten: the same key starts a new copy). */
+  COPYGRAPH_IDEMPOTENCY_TTL_HOURS: int(1, 8760).default(24),
   QINIU_ACCESS_KEY: secret.optional(),
   QINIU_SECRET_KEY: secret.optional(),
   QINIU_RS_URL: url.default('https://rs-z0.qiniuapi.com'),
@@ -104,11 +111,18 @@ export interface Config {
   /** Whether to start the built-in emulators and point the datasources at them. */
   readonly demo: boolean;
   readonly dbPath: string;
+  /** PostgreSQL URL (may hold a password: never logged). Undefined: the SQLite file at `dbPath`. */
+  readonly databaseUrl: string | undefined;
   readonly introspection: boolean;
   /** Origins allowed to call cross-origin ('*' allows any). */
   readonly corsOrigins: readonly string[];
   readonly upstreamTimeoutMs: number;
   readonly poll: { readonly initialIntervalMs: number; readonly maxIntervalMs: number; readonly maxTaskAgeMs: number };
+  /**
+   * Idempotency keys: how long one is kept, and how long a claim whose task was never stored counts as
+   * still running (after that its copy is taken as never run: the claimer crashed before recording it).
+   */
+  readonly idempotency: { readonly ttlMs: number; readonly inFlightMs: number };
   readonly qiniuSignature: 'Qiniu' | 'QBox';
   readonly feishuRateLimitPerMinute: number;
   /** Most task polls a second per provider, over all its tasks. */
@@ -178,10 +192,16 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>> 
     apiKeys: env.COPYGRAPH_API_KEYS,
     demo,
     dbPath: env.COPYGRAPH_DB_PATH ?? `${env.COPYGRAPH_DATA_DIR}/tasks.sqlite`,
+    databaseUrl: env.COPYGRAPH_DATABASE_URL,
     introspection: env.COPYGRAPH_INTROSPECTION ?? !production,
     corsOrigins: env.COPYGRAPH_CORS_ORIGINS ?? (production ? [] : SANDBOX_ORIGINS),
     upstreamTimeoutMs: env.COPYGRAPH_UPSTREAM_TIMEOUT_MS,
     poll: { initialIntervalMs: env.COPYGRAPH_POLL_INITIAL_MS, maxIntervalMs: env.COPYGRAPH_POLL_MAX_MS, maxTaskAgeMs: env.COPYGRAPH_TASK_MAX_AGE_S * 1000 },
+    idempotency: {
+      ttlMs: env.COPYGRAPH_IDEMPOTENCY_TTL_HOURS * 3_600_000,
+      // A copy call is a few upstream calls, each bounded by the timeout.
+      inFlightMs: Math.max(30_000, 4 * env.COPYGRAPH_UPSTREAM_TIMEOUT_MS),
+    },
     qiniuSignature: env.QINIU_SIGNATURE,
     feishuRateLimitPerMinute: env.FEISHU_RATE_LIMIT_PER_MINUTE,
     pollsPerSecond: { coze: env.COZE_POLLS_PER_SECOND, pan123: env.PAN123_POLLS_PER_SECOND },

@@ -15,4 +15,6 @@ export interface RequestContext {
   readonly requestCredentials: UpstreamCredentials;
   readonly services: Services;
   readonly loaders: Loaders;
+  /** The request's `Idempotency-Key` header, if any (a copy input's `idempotencyKey` wins over it). */
+  readonly idempotencyKey?: string | undefined;
 }

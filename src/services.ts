@@ -16,8 +16,13 @@ import { itemStoreFor } from './tasks/store/engine-items.ts';
 import type { LimiterClock } from './core/rate-limiter.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './core/logger.ts';
+import { createInProcessLeases, createTakeover, type Takeover, type TaskLeases } from './tasks/leases.ts';
+import { createPostgresLeases } from './tasks/leases/postgres.ts';
 import { createInProcessPubSub, type TaskPubSub } from './tasks/pubsub.ts';
+import { IdempotencyKeys, type IdempotencyKeyStore, idempotencyStoreFor } from './tasks/idempotency.ts';
+import { createPostgresPubSub } from './tasks/pubsub/postgres.ts';
 import { TaskService } from './tasks/service.ts';
+import { createPostgresTaskStore } from './tasks/store/postgres.ts';
 import { createSqliteTaskStore, type TaskStore } from './tasks/store/sqlite.ts';
 import { TaskWatcher } from './tasks/watcher.ts';
 
@@ -28,8 +33,14 @@ export interface Services {
   /** The items of bulk copies, in the task store's engine. */
   readonly items: TaskItemStore;
   readonly pubsub: TaskPubSub;
+  /** Which replica polls which task (in-process unless the engine is shared). */
+  readonly leases: TaskLeases;
+  /** Claims the tasks of replicas that died (a no-op loop on one process). */
+  readonly takeover: Takeover;
   readonly tasks: TaskService;
   readonly watcher: TaskWatcher;
+  /** Idempotency keys of copy mutations, on the task store's engine. */
+  readonly idempotency: IdempotencyKeys;
   readonly qiniu: QiniuClient;
   readonly feishu: FeishuWikiClient;
   readonly blue: BlueClient;
@@ -40,15 +51,27 @@ export interface Services {
 export interface ServiceOverrides {
   readonly store?: TaskStore;
   readonly pubsub?: TaskPubSub;
+  readonly leases?: TaskLeases;
+  /** How often a replica looks for orphaned tasks to take over (default 2 s). */
+  readonly takeoverIntervalMs?: number;
   /** The clock of client-side rate limiters (tests link it to an emulator's clock). */
   readonly rateLimitClock?: LimiterClock;
+  /** Where idempotency keys live (default: the task store's own engine). */
+  readonly idempotencyStore?: IdempotencyKeyStore;
+  /** The clock of idempotency keys, in epoch milliseconds (tests move it to expire keys). */
+  readonly idempotencyClock?: () => number;
 }
 
 export function createServices(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Services {
   const store = overrides.store ?? createSqliteTaskStore(config.dbPath);
   const items = itemStoreFor(store);
   const pubsub = overrides.pubsub ?? createInProcessPubSub();
+  const leases = overrides.leases ?? createInProcessLeases();
   const tasks = new TaskService(store, pubsub);
+  const idempotency = new IdempotencyKeys(overrides.idempotencyStore ?? idempotencyStoreFor(store), store, {
+    ...config.idempotency,
+    now: overrides.idempotencyClock,
+  });
   const watcher = new TaskWatcher(
     {
       initialIntervalMs: config.poll.initialIntervalMs,
@@ -58,9 +81,18 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     },
     config.credentials,
     (task, change) => tasks.change(task, change),
-    undefined,
+    leases,
     (msg, fields) => logger.warn(fields ?? {}, msg),
+    (id) => store.get(id),
   );
+  const takeover = createTakeover({
+    leases,
+    watcher,
+    read: (ids) => store.getMany(ids),
+    intervalMs: overrides.takeoverIntervalMs ?? 2_000,
+    maxTaskAgeMs: config.poll.maxTaskAgeMs,
+    log: (msg, fields) => logger.info(fields ?? {}, msg),
+  });
   const qiniu = new QiniuClient({
     rsUrl: config.urls.qiniuRs,
     rsfUrl: config.urls.qiniuRsf,
@@ -81,18 +113,46 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
   watcher.register(new Pan123Poller(pan123, config.pollsPerSecond.pan123));
   watcher.register(qiniuBulkPoller(qiniu, items));
   watcher.register(feishuTreePoller(feishu, items));
-  return { config, logger, store, items, pubsub, tasks, watcher, qiniu, feishu, blue, coze, pan123 };
+  return { config, logger, store, items, pubsub, leases, takeover, tasks, watcher, idempotency, qiniu, feishu, blue, coze, pan123 };
 }
 
-/** Resumes watching the tasks a previous run left unfinished. */
+/**
+ * The shared engine when `COPYGRAPH_DATABASE_URL` is set: the PostgreSQL store (migrated on open),
+ * `LISTEN/NOTIFY` pub/sub and poll leases, as overrides for `createServices`. Nothing without a URL
+ * (SQLite and in-process parts). Overrides given by the caller win.
+ */
+export async function openSharedEngine(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Promise<ServiceOverrides> {
+  if (!config.databaseUrl || overrides.store) return overrides;
+  const store = await createPostgresTaskStore(config.databaseUrl);
+  const log = (msg: string, fields?: Record<string, unknown>) => logger.warn(fields ?? {}, msg);
+  try {
+    const pubsub = overrides.pubsub ?? (await createPostgresPubSub({ url: config.databaseUrl, pool: store.pool, read: (ids) => store.getMany(ids), log }));
+    const leases = overrides.leases ?? createPostgresLeases({ pool: store.pool, log });
+    return { ...overrides, store, pubsub, leases };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+/**
+ * Resumes watching the tasks a previous run left unfinished. With shared leases, the takeover loop
+ * claims them instead (only those no live replica holds).
+ */
 export async function resumeTasks(services: Services): Promise<number> {
+  if (services.leases.shared) {
+    services.takeover.start();
+    return 0;
+  }
   const active = await services.store.listActive();
   await services.watcher.resumeAll(active);
   return active.length;
 }
 
 export async function closeServices(services: Services): Promise<void> {
+  await services.takeover.stop();
   await services.watcher.stop();
+  await services.leases.close();
   await services.pubsub.close();
   await services.store.close();
 }

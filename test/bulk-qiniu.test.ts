@@ -164,6 +164,21 @@ describe('copyObjects by pairs', () => {
     expect(task.items.edges[0].node).toMatchObject({ status: 'FAILED', error: { code: 'NOT_FOUND' } });
   });
 
+  it('takes an idempotencyKey: the same key and input answer the same task and copy nothing again', async () => {
+    const qiniu = stack.emulators.qiniu;
+    const prefix = fresh();
+    const input = {
+      idempotencyKey: `bulk-${prefix}`,
+      objects: [{ source: { bucket: QINIU_DEMO.sourceBucket, key: 'docs/readme.txt' }, destination: { bucket: QINIU_DEMO.backupBucket, key: `${prefix}readme.txt` } }],
+    };
+    const first = (await stack.data(COPY, { input })).copyObjects;
+    await finished(first.id);
+    const again = (await stack.data(COPY, { input })).copyObjects;
+    expect(again).toMatchObject({ __typename: 'CopyTask', id: first.id });
+    expect(qiniu.control.calls('batch-copy')).toBe(1);
+    expect(qiniu.copyCounts.get(`${QINIU_DEMO.backupBucket}:${prefix}readme.txt`)).toBe(1);
+  });
+
   it('refuses bad input before anything goes upstream', async () => {
     const both = await stack.data(COPY, { input: {} });
     expect(both.copyObjects).toMatchObject({ __typename: 'InvalidInputError', code: 'BAD_USER_INPUT' });

@@ -21,6 +21,7 @@ export const CopyErrorCode = {
   OUTCOME_UNKNOWN: 'OUTCOME_UNKNOWN',
   TASK_EXPIRED: 'TASK_EXPIRED',
   CREDENTIALS_REQUIRED: 'CREDENTIALS_REQUIRED',
+  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
 } as const;
 export type CopyErrorCode = (typeof CopyErrorCode)[keyof typeof CopyErrorCode];
 

@@ -135,6 +135,15 @@ export type CopyCozeEntityInput = {
   /** What kind of resource `entityId` is. */
   entityType: CozeEntityType;
   /**
+   * Makes this copy safe to retry: 1 to 255 printable characters, unique per copy (a UUID is a good
+   * choice), scoped to your API key. The first request with a key runs the copy; any later request with
+   * the same key and the same input answers the same task (the same `id`) and sends nothing upstream,
+   * also while the first is still running and on any replica. The same key with another input is refused
+   * with `IdempotencyKeyReusedError`. Keys are kept 24 hours (`COPYGRAPH_IDEMPOTENCY_TTL_HOURS`), then
+   * forgotten. Takes precedence over the `Idempotency-Key` HTTP header.
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /**
    * The workspace to copy into; omit it to copy within the resource's own workspace. Resources of a
    * personal workspace can only be copied within it, and the target must belong to the same team.
    */
@@ -145,7 +154,7 @@ export type CopyCozeEntityInput = {
  * The task of a Coze copy, or why it was refused. A same-workspace bot copy is born `SUCCEEDED`;
  * every other copy is `RUNNING` and ends when Coze's copy task does.
  */
-export type CopyCozeEntityResult = CopyTask | InvalidInputError | UpstreamError;
+export type CopyCozeEntityResult = CopyTask | IdempotencyKeyReusedError | InvalidInputError | UpstreamError;
 
 /**
  * Every expected failure implements this interface: select `... on CopyError { code message }` and new
@@ -168,6 +177,8 @@ export type CopyErrorCode =
   | 'CREDENTIALS_REQUIRED'
   /** The credentials are valid but lack a permission the copy needs. */
   | 'FORBIDDEN'
+  /** This idempotency key was already used, by the same caller, for a copy with a different input (see `IdempotencyKeyReusedError.taskId`). Nothing was sent upstream; use a new key for a new copy. */
+  | 'IDEMPOTENCY_KEY_REUSED'
   /** An upstream limit (size, count, depth, queued tasks) would be exceeded. */
   | 'LIMIT_EXCEEDED'
   /** The source, the destination or the task does not exist (or is not yours). */
@@ -192,12 +203,21 @@ export type CopyImagesInput = {
    * tasks of 100). Ids are numbers written as strings; duplicates are copied once.
    */
   fileIds: Array<Scalars['ID']['input']>;
+  /**
+   * Makes this copy safe to retry: 1 to 255 printable characters, unique per copy (a UUID is a good
+   * choice), scoped to your API key. The first request with a key runs the copy; any later request with
+   * the same key and the same input answers the same task (the same `id`) and sends nothing upstream,
+   * also while the first is still running and on any replica. The same key with another input is refused
+   * with `IdempotencyKeyReusedError`. Keys are kept 24 hours (`COPYGRAPH_IDEMPOTENCY_TTL_HOURS`), then
+   * forgotten. Takes precedence over the `Idempotency-Key` HTTP header.
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   /** The image-host folder to copy into; `""` is the root. */
   toParentFileId: Scalars['String']['input'];
 };
 
 /** The task of a 123pan image copy, or why it was refused. */
-export type CopyImagesResult = CopyTask | InvalidInputError | UpstreamError;
+export type CopyImagesResult = CopyTask | IdempotencyKeyReusedError | InvalidInputError | UpstreamError;
 
 /** One item that could not be copied. */
 export type CopyItemFailure = {
@@ -216,6 +236,15 @@ export type CopyItemFailure = {
 export type CopyObjectInput = {
   /** Where the copy goes (same account and region). */
   destination: ObjectLocationInput;
+  /**
+   * Makes this copy safe to retry: 1 to 255 printable characters, unique per copy (a UUID is a good
+   * choice), scoped to your API key. The first request with a key runs the copy; any later request with
+   * the same key and the same input answers the same task (the same `id`) and sends nothing upstream,
+   * also while the first is still running and on any replica. The same key with another input is refused
+   * with `IdempotencyKeyReusedError`. Keys are kept 24 hours (`COPYGRAPH_IDEMPOTENCY_TTL_HOURS`), then
+   * forgotten. Takes precedence over the `Idempotency-Key` HTTP header.
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   /** Replace the destination if it exists (Qiniu `/force/true`); otherwise an existing destination gives `ALREADY_EXISTS`. */
   overwrite?: InputMaybe<Scalars['Boolean']['input']>;
   /** The object to copy. */
@@ -231,10 +260,15 @@ export type CopyObjectPairInput = {
 };
 
 /** The task of a Qiniu copy (born final), or why it was refused. */
-export type CopyObjectResult = CopyTask | InvalidInputError | UpstreamError;
+export type CopyObjectResult = CopyTask | IdempotencyKeyReusedError | InvalidInputError | UpstreamError;
 
 /** Copy many Qiniu objects: either `objects` (1 to 100,000 pairs) or `prefix`, not both. */
 export type CopyObjectsInput = {
+  /**
+   * Makes this copy safe to retry, as on every copy mutation: the same key and input answer the same task
+   * and copy nothing again (see `CopyObjectInput.idempotencyKey`).
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   /** The pairs to copy, in order. */
   objects?: InputMaybe<Array<CopyObjectPairInput>>;
   /** Replace destinations that exist (`/force/true`); otherwise each such item fails with `ALREADY_EXISTS`. */
@@ -256,7 +290,7 @@ export type CopyObjectsPrefixInput = {
 };
 
 /** The task of a bulk Qiniu copy (asynchronous; follow it with `copyTaskUpdated`), or why it was refused. */
-export type CopyObjectsResult = CopyTask | InvalidInputError | UpstreamError;
+export type CopyObjectsResult = CopyTask | IdempotencyKeyReusedError | InvalidInputError | UpstreamError;
 
 /** Progress of a task made of parts (123pan copies are split into upstream tasks of at most 100 ids). */
 export type CopyProgress = {
@@ -444,6 +478,15 @@ export type CopyTaskStatus =
 /** Copy one Blue record into a list. */
 export type CopyTodoInput = {
   /**
+   * Makes this copy safe to retry: 1 to 255 printable characters, unique per copy (a UUID is a good
+   * choice), scoped to your API key. The first request with a key runs the copy; any later request with
+   * the same key and the same input answers the same task (the same `id`) and sends nothing upstream,
+   * also while the first is still running and on any replica. The same key with another input is refused
+   * with `IdempotencyKeyReusedError`. Keys are kept 24 hours (`COPYGRAPH_IDEMPOTENCY_TTL_HOURS`), then
+   * forgotten. Takes precedence over the `Idempotency-Key` HTTP header.
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /**
    * The parts to copy besides the title. Required but may be empty: an empty list copies the bare record
    * (title and position only). Duplicates are ignored.
    */
@@ -457,13 +500,22 @@ export type CopyTodoInput = {
 };
 
 /** The task of a Blue copy (born final), or why it was refused. */
-export type CopyTodoResult = CopyTask | InvalidInputError | UpstreamError;
+export type CopyTodoResult = CopyTask | IdempotencyKeyReusedError | InvalidInputError | UpstreamError;
 
 /**
  * Copy one wiki node (the node only, not its descendants). Give `targetParentToken`, `targetSpaceId`, or
  * both; they cannot both be empty.
  */
 export type CopyWikiNodeInput = {
+  /**
+   * Makes this copy safe to retry: 1 to 255 printable characters, unique per copy (a UUID is a good
+   * choice), scoped to your API key. The first request with a key runs the copy; any later request with
+   * the same key and the same input answers the same task (the same `id`) and sends nothing upstream,
+   * also while the first is still running and on any replica. The same key with another input is refused
+   * with `IdempotencyKeyReusedError`. Keys are kept 24 hours (`COPYGRAPH_IDEMPOTENCY_TTL_HOURS`), then
+   * forgotten. Takes precedence over the `Idempotency-Key` HTTP header.
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   /** The node to copy (Feishu `node_token`). */
   nodeToken: Scalars['String']['input'];
   /** The space the node is in (Feishu `space_id`). */
@@ -477,10 +529,15 @@ export type CopyWikiNodeInput = {
 };
 
 /** The task of a wiki copy (born final, with the new `WikiNode` as its result), or why it was refused. */
-export type CopyWikiNodeResult = CopyTask | InvalidInputError | UpstreamError;
+export type CopyWikiNodeResult = CopyTask | IdempotencyKeyReusedError | InvalidInputError | UpstreamError;
 
 /** Copy a wiki node with all its descendants. */
 export type CopyWikiTreeInput = {
+  /**
+   * Makes this copy safe to retry, as on every copy mutation: the same key and input answer the same task
+   * and copy nothing again (see `CopyObjectInput.idempotencyKey`).
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   /** How many levels below the top node to copy: 0 copies the node alone; default and maximum 50 (Feishu's depth limit). */
   maxDepth?: InputMaybe<Scalars['Int']['input']>;
   /** The top node of the tree to copy. */
@@ -496,7 +553,7 @@ export type CopyWikiTreeInput = {
 };
 
 /** The task of a wiki tree copy (asynchronous; follow it with `copyTaskUpdated`), or why it was refused. */
-export type CopyWikiTreeResult = CopyTask | InvalidInputError | UpstreamError;
+export type CopyWikiTreeResult = CopyTask | IdempotencyKeyReusedError | InvalidInputError | UpstreamError;
 
 /**
  * A Coze bot, app or workflow that a copy produced (always a draft). Only the copies you made through
@@ -522,6 +579,23 @@ export type CozeEntityType =
   | 'BOT'
   /** A workflow (工作流), Coze `workflow`. */
   | 'WORKFLOW';
+
+/**
+ * The idempotency key of this copy already belongs to another copy of the same caller, made with a
+ * different input (another mutation, or other fields). Nothing was sent upstream. A key names exactly
+ * one copy: send the original input again to get its task, or use a new key for a new copy.
+ */
+export type IdempotencyKeyReusedError = CopyError & {
+  __typename?: 'IdempotencyKeyReusedError';
+  /** Always `IDEMPOTENCY_KEY_REUSED`. */
+  code: CopyErrorCode;
+  /** The key that was reused. */
+  idempotencyKey: Scalars['String']['output'];
+  /** What happened, naming the key's task. */
+  message: Scalars['String']['output'];
+  /** The id of the task the key belongs to (read it with `Query.copyTask`). */
+  taskId: Scalars['ID']['output'];
+};
 
 /** The input was refused before anything was sent upstream. */
 export type InvalidInputError = CopyError & {
@@ -957,36 +1031,43 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
   ;
   CopyCozeEntityResult:
     | ( CopyTaskRecord & { __typename: 'CopyTask' } )
+    | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( UpstreamError & { __typename: 'UpstreamError' } )
   ;
   CopyImagesResult:
     | ( CopyTaskRecord & { __typename: 'CopyTask' } )
+    | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( UpstreamError & { __typename: 'UpstreamError' } )
   ;
   CopyObjectResult:
     | ( CopyTaskRecord & { __typename: 'CopyTask' } )
+    | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( UpstreamError & { __typename: 'UpstreamError' } )
   ;
   CopyObjectsResult:
     | ( CopyTaskRecord & { __typename: 'CopyTask' } )
+    | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( UpstreamError & { __typename: 'UpstreamError' } )
   ;
   CopyTodoResult:
     | ( CopyTaskRecord & { __typename: 'CopyTask' } )
+    | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( UpstreamError & { __typename: 'UpstreamError' } )
   ;
   CopyWikiNodeResult:
     | ( CopyTaskRecord & { __typename: 'CopyTask' } )
+    | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( UpstreamError & { __typename: 'UpstreamError' } )
   ;
   CopyWikiTreeResult:
     | ( CopyTaskRecord & { __typename: 'CopyTask' } )
+    | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( UpstreamError & { __typename: 'UpstreamError' } )
   ;
@@ -997,6 +1078,7 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
   CopyError:
     | ( CopyTaskError & { __typename: 'CopyTaskError' } )
     | ( CopyTaskItemError & { __typename: 'CopyTaskItemError' } )
+    | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( UpstreamError & { __typename: 'UpstreamError' } )
   ;
@@ -1052,6 +1134,7 @@ export type ResolversTypes = {
   CozeEntity: ResolverTypeWrapper<CozeEntityRef>;
   CozeEntityType: CozeEntityType;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  IdempotencyKeyReusedError: ResolverTypeWrapper<IdempotencyKeyReusedError>;
   InvalidInputError: ResolverTypeWrapper<InvalidInputError>;
   InvalidInputField: ResolverTypeWrapper<InvalidInputField>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -1112,6 +1195,7 @@ export type ResolversParentTypes = {
   CopyWikiTreeResult: ResolversUnionTypes<ResolversParentTypes>['CopyWikiTreeResult'];
   CozeEntity: CozeEntityRef;
   DateTime: Scalars['DateTime']['output'];
+  IdempotencyKeyReusedError: IdempotencyKeyReusedError;
   InvalidInputError: InvalidInputError;
   InvalidInputField: InvalidInputField;
   Mutation: Record<PropertyKey, never>;
@@ -1177,15 +1261,15 @@ export type CopiedResourceResolvers<ContextType = RequestContext, ParentType ext
 };
 
 export type CopyCozeEntityResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyCozeEntityResult'] = ResolversParentTypes['CopyCozeEntityResult']> = {
-  __resolveType: TypeResolveFn<'CopyTask' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CopyTask' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
 export type CopyErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyError'] = ResolversParentTypes['CopyError']> = {
-  __resolveType: TypeResolveFn<'CopyTaskError' | 'CopyTaskItemError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CopyTaskError' | 'CopyTaskItemError' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
 export type CopyImagesResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyImagesResult'] = ResolversParentTypes['CopyImagesResult']> = {
-  __resolveType: TypeResolveFn<'CopyTask' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CopyTask' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
 export type CopyItemFailureResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyItemFailure'] = ResolversParentTypes['CopyItemFailure']> = {
@@ -1196,11 +1280,11 @@ export type CopyItemFailureResolvers<ContextType = RequestContext, ParentType ex
 };
 
 export type CopyObjectResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyObjectResult'] = ResolversParentTypes['CopyObjectResult']> = {
-  __resolveType: TypeResolveFn<'CopyTask' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CopyTask' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
 export type CopyObjectsResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyObjectsResult'] = ResolversParentTypes['CopyObjectsResult']> = {
-  __resolveType: TypeResolveFn<'CopyTask' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CopyTask' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
 export type CopyProgressResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyProgress'] = ResolversParentTypes['CopyProgress']> = {
@@ -1273,15 +1357,15 @@ export type CopyTaskPageInfoResolvers<ContextType = RequestContext, ParentType e
 };
 
 export type CopyTodoResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTodoResult'] = ResolversParentTypes['CopyTodoResult']> = {
-  __resolveType: TypeResolveFn<'CopyTask' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CopyTask' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
 export type CopyWikiNodeResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyWikiNodeResult'] = ResolversParentTypes['CopyWikiNodeResult']> = {
-  __resolveType: TypeResolveFn<'CopyTask' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CopyTask' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
 export type CopyWikiTreeResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyWikiTreeResult'] = ResolversParentTypes['CopyWikiTreeResult']> = {
-  __resolveType: TypeResolveFn<'CopyTask' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CopyTask' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
 export type CozeEntityResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CozeEntity'] = ResolversParentTypes['CozeEntity'], FederationReferenceType extends FederationReferenceTypes['CozeEntity'] = FederationReferenceTypes['CozeEntity']> = {
@@ -1296,6 +1380,14 @@ export type CozeEntityResolvers<ContextType = RequestContext, ParentType extends
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type IdempotencyKeyReusedErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IdempotencyKeyReusedError'] = ResolversParentTypes['IdempotencyKeyReusedError']> = {
+  code?: Resolver<ResolversTypes['CopyErrorCode'], ParentType, ContextType>;
+  idempotencyKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  taskId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
 
 export type InvalidInputErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['InvalidInputError'] = ResolversParentTypes['InvalidInputError']> = {
   code?: Resolver<ResolversTypes['CopyErrorCode'], ParentType, ContextType>;
@@ -1428,6 +1520,7 @@ export type Resolvers<ContextType = RequestContext> = {
   CopyWikiTreeResult?: CopyWikiTreeResultResolvers<ContextType>;
   CozeEntity?: CozeEntityResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  IdempotencyKeyReusedError?: IdempotencyKeyReusedErrorResolvers<ContextType>;
   InvalidInputError?: InvalidInputErrorResolvers<ContextType>;
   InvalidInputField?: InvalidInputFieldResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;

@@ -9,6 +9,8 @@ import type { TaskPubSub } from './pubsub.ts';
 import type { TaskListFilter, TaskPage, TaskStore } from './store/sqlite.ts';
 
 export interface NewTask {
+  /** The task's id when it was reserved beforehand (an idempotency key's claim); a new one otherwise. */
+  readonly id?: string | undefined;
   readonly owner: string;
   readonly provider: Provider;
   readonly credentialSource: CredentialSource;
@@ -25,7 +27,7 @@ export class TaskService {
   async create(input: NewTask): Promise<CopyTaskRecord> {
     const now = new Date().toISOString();
     const base: CopyTaskRecord = {
-      id: randomUUID(),
+      id: input.id ?? randomUUID(),
       owner: input.owner,
       provider: input.provider,
       status: TaskStatus.QUEUED,

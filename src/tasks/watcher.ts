@@ -18,6 +18,7 @@
  */
 import type { UpstreamCredentials } from '../core/credentials.ts';
 import { CopyErrorCode, isUpstreamFailure, type Provider } from '../core/errors.ts';
+import { createInProcessLeases, type TaskLeases } from './leases.ts';
 import { type CopyTaskRecord, isFinalStatus, type TaskChange, TaskStatus } from './model.ts';
 
 /** Records a change in the middle of a poll (e.g. an upstream task id right after its submit). */
@@ -47,11 +48,6 @@ export interface WatcherOptions {
 
 /** Stores and publishes a change; implemented by `TaskService`. */
 export type ChangeRecorder = (task: CopyTaskRecord, change: TaskChange) => Promise<CopyTaskRecord>;
-
-/** Whether this replica may poll. One replica by default; a shared engine can elect one of many. */
-export interface PollingLeadership {
-  isLeader(): boolean;
-}
 
 interface Watch {
   task: CopyTaskRecord;
@@ -83,8 +79,11 @@ export class TaskWatcher {
     readonly options: WatcherOptions,
     private readonly configCredentials: UpstreamCredentials,
     private readonly record: ChangeRecorder,
-    private readonly leadership: PollingLeadership = { isLeader: () => true },
+    /** Which replica polls which task (see leases.ts); one process by default. */
+    private readonly leases: TaskLeases = createInProcessLeases(),
     private readonly log: (msg: string, fields?: Record<string, unknown>) => void = () => {},
+    /** Reads a task from the store: after taking a lease over, another replica may have advanced it. */
+    private readonly read: (id: string) => Promise<CopyTaskRecord | undefined> = async () => undefined,
   ) {}
 
   register(poller: TaskPoller): void {
@@ -104,6 +103,7 @@ export class TaskWatcher {
     }
     const w: Watch = { task, intervalMs: this.options.initialIntervalMs, errors: 0, timer: undefined, inFlight: undefined };
     this.#watches.set(task.id, w);
+    this.#claimLease(task.id);
     this.#schedule(w, this.options.initialIntervalMs);
   }
 
@@ -254,14 +254,50 @@ export class TaskWatcher {
       });
   }
 
-  #forget(w: Watch): void {
+  #forget(w: Watch, releaseLease = true): void {
     this.#watches.delete(w.task.id);
     this.#requestCredentials.delete(w.task.id);
+    if (releaseLease) this.#releaseLease(w.task.id);
+  }
+
+  // ---- poll leases (which replica polls which task) ------------------------------------------------
+
+  /** Takes the lease as soon as a task is watched, so no other replica claims it as orphaned meanwhile. */
+  #claimLease(taskId: string): void {
+    if (!this.leases.shared) return;
+    this.leases.hold(taskId).catch((err: unknown) => this.log('could not take a poll lease', { taskId, err: String(err) }));
+  }
+
+  #releaseLease(taskId: string): void {
+    if (!this.leases.shared) return;
+    this.leases.release(taskId).catch((err: unknown) => this.log('could not release a poll lease', { taskId, err: String(err) }));
+  }
+
+  /**
+   * Before each poll: keeps (or takes) the task's lease. Another replica holding it polls it instead:
+   * this one stops watching. A lease just taken over means another replica may have advanced the task
+   * (submitted a part, say): the stored state replaces the one in memory before anything is sent.
+   */
+  async #holdLease(w: Watch): Promise<boolean> {
+    const outcome = await this.leases.hold(w.task.id);
+    if (outcome === 'held-elsewhere') {
+      this.#forget(w, false);
+      return false;
+    }
+    if (outcome === 'acquired') {
+      const stored = await this.read(w.task.id);
+      if (stored && stored.version > w.task.version) w.task = stored;
+      if (isFinalStatus(w.task.status)) {
+        this.#forget(w);
+        return false;
+      }
+    }
+    return true;
   }
 
   async #tick(w: Watch): Promise<void> {
     if (this.#stopped) return;
-    if (!this.leadership.isLeader()) return this.#schedule(w, this.options.maxIntervalMs);
+    if (!(await this.#holdLease(w))) return;
     const task = w.task;
     if (this.#age(task) > this.options.maxTaskAgeMs) return this.#finish(w, this.#expired());
     const poller = this.#pollers.get(task.provider);

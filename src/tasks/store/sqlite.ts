@@ -44,7 +44,8 @@ interface Row {
 
 const FINAL_STATUSES = "('SUCCEEDED','FAILED','PARTIALLY_SUCCEEDED')";
 
-function encodeCursor(seq: number): string {
+/** A page cursor: the task's insertion sequence, opaque to clients (both engines use it). */
+export function encodeCursor(seq: number | string): string {
   return Buffer.from(`task:${seq}`).toString('base64url');
 }
 

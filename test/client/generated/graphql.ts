@@ -14,6 +14,8 @@ export type CopyErrorCode =
   | 'CREDENTIALS_REQUIRED'
   /** The credentials are valid but lack a permission the copy needs. */
   | 'FORBIDDEN'
+  /** This idempotency key was already used, by the same caller, for a copy with a different input (see `IdempotencyKeyReusedError.taskId`). Nothing was sent upstream; use a new key for a new copy. */
+  | 'IDEMPOTENCY_KEY_REUSED'
   /** An upstream limit (size, count, depth, queued tasks) would be exceeded. */
   | 'LIMIT_EXCEEDED'
   /** The source, the destination or the task does not exist (or is not yours). */
@@ -35,6 +37,15 @@ export type CopyErrorCode =
 export type CopyObjectInput = {
   /** Where the copy goes (same account and region). */
   destination: ObjectLocationInput;
+  /**
+   * Makes this copy safe to retry: 1 to 255 printable characters, unique per copy (a UUID is a good
+   * choice), scoped to your API key. The first request with a key runs the copy; any later request with
+   * the same key and the same input answers the same task (the same `id`) and sends nothing upstream,
+   * also while the first is still running and on any replica. The same key with another input is refused
+   * with `IdempotencyKeyReusedError`. Keys are kept 24 hours (`COPYGRAPH_IDEMPOTENCY_TTL_HOURS`), then
+   * forgotten. Takes precedence over the `Idempotency-Key` HTTP header.
+   */
+  idempotencyKey?: string | null | undefined;
   /** Replace the destination if it exists (Qiniu `/force/true`); otherwise an existing destination gives `ALREADY_EXISTS`. */
   overwrite?: boolean | null | undefined;
   /** The object to copy. */
@@ -82,6 +93,7 @@ export type CopyObjectMutationVariables = Exact<{
 export type CopyObjectMutation = {
   copyObject:
     | { __typename: 'CopyTask'; id: string; status: CopyTaskStatus; isFinal: boolean }
+    | { __typename: 'IdempotencyKeyReusedError'; code: CopyErrorCode; message: string }
     | { __typename: 'InvalidInputError'; code: CopyErrorCode; message: string; fields: Array<{ path: string; message: string }> }
     | { __typename: 'UpstreamError'; code: CopyErrorCode; message: string; provider: CopyProvider; retryable: boolean; logId: string | null };
 };
