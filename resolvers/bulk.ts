@@ -12,6 +12,9 @@ import { TaskStatus } from '../src/tasks/model.ts';
 import { objectId, parseQiniuBulkWatch, planQiniuPairs, planQiniuPrefix, qiniuItemPair } from '../src/pollers/qiniu-bulk.ts';
 import { FEISHU_MAX_DEPTH, nodeInput, planFeishuTree } from '../src/pollers/feishu-bulk.ts';
 import { InvalidInput } from '../src/core/errors.ts';
+import { BLUE_COPY_OPTIONS, scopedBlueCredentials } from '../datasources/blue.ts';
+import { MAX_BLUE_TODOS, planBlueTodos } from '../src/pollers/blue-bulk.ts';
+import { cozeItemInput, MAX_COZE_ENTITIES, planCozeEntities } from '../src/pollers/coze-bulk.ts';
 import { runCopy } from './results.ts';
 import { recordTask, watchTask } from './tasking.ts';
 
@@ -160,6 +163,65 @@ Mutation.copyWikiTree = (_parent, { input }, ctx) =>
     await ctx.services.items.add(task.id, 0, [{ itemId: source.nodeToken, input: nodeInput(-1, 0, source) }]);
     watchTask(ctx, task);
     ctx.services.logger.info({ provider: 'FEISHU', principal: ctx.principal.id, taskId: task.id, maxDepth: request.maxDepth }, 'wiki tree copy accepted');
+    return task;
+  });
+
+const BlueId = z
+  .string()
+  .min(1, { message: 'must not be empty', abort: true })
+  .max(200, 'must be at most 200 characters')
+  .regex(/^\S+$/, 'must not contain spaces');
+const CopyTodosInput = z.object({
+  todoIds: z.array(BlueId).min(1, 'give at least one record').max(MAX_BLUE_TODOS, `at most ${MAX_BLUE_TODOS} records a copy`),
+  todoListId: BlueId,
+  options: z.array(z.enum(BLUE_COPY_OPTIONS)).transform((opts) => [...new Set(opts)]),
+});
+const CozeId = z
+  .string()
+  .trim()
+  .regex(/^\d{1,19}$/, 'a Coze id is a number of 1 to 19 digits, written as a string');
+const CopyCozeEntitiesInput = z.object({
+  entities: z
+    .array(z.object({ entityId: CozeId, entityType: z.enum(['BOT', 'APP', 'WORKFLOW']) }))
+    .min(1, 'give at least one entity')
+    .max(MAX_COZE_ENTITIES, `at most ${MAX_COZE_ENTITIES} entities a copy`),
+  toWorkspaceId: z
+    .union([z.literal(''), CozeId])
+    .nullish()
+    .transform((v) => v || null),
+});
+
+Mutation.copyTodos = (_parent, { input }, ctx) =>
+  runCopy(ctx, { operation: 'copyTodos', provider: Provider.BLUE, schema: CopyTodosInput, input }, async (request) => {
+    scopedBlueCredentials(ctx.credentials.blue);
+    const task = await recordTask(ctx, Provider.BLUE, {
+      status: TaskStatus.QUEUED,
+      progress: { completed: 0, total: request.todoIds.length },
+      watch: planBlueTodos(request.todoListId, request.options, request.todoIds.length),
+    });
+    await ctx.services.items.add(
+      task.id,
+      0,
+      request.todoIds.map((itemId) => ({ itemId })),
+    );
+    watchTask(ctx, task);
+    return task;
+  });
+
+Mutation.copyCozeEntities = (_parent, { input }, ctx) =>
+  runCopy(ctx, { operation: 'copyCozeEntities', provider: Provider.COZE, schema: CopyCozeEntitiesInput, input }, async (request) => {
+    requireCredentials(ctx.credentials, 'coze');
+    const task = await recordTask(ctx, Provider.COZE, {
+      status: TaskStatus.QUEUED,
+      progress: { completed: 0, total: request.entities.length },
+      watch: planCozeEntities(request.toWorkspaceId, request.entities.length),
+    });
+    await ctx.services.items.add(
+      task.id,
+      0,
+      request.entities.map((e) => ({ itemId: e.entityId, input: cozeItemInput(e.entityType) })),
+    );
+    watchTask(ctx, task);
     return task;
   });
 

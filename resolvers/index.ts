@@ -33,5 +33,7 @@ export const resolvers: Resolvers = {
   CopyTodoResult: { __resolveType: byTypename },
   CopyObjectsResult: { __resolveType: byTypename },
   CopyWikiTreeResult: { __resolveType: byTypename },
+  CopyTodosResult: { __resolveType: byTypename },
+  CopyCozeEntitiesResult: { __resolveType: byTypename },
   CopyError: { __resolveType: byTypename },
 };

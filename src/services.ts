@@ -11,6 +11,8 @@ import { CozePoller } from './pollers/coze.ts';
 import { Pan123Poller } from './pollers/pan123.ts';
 import { qiniuBulkPoller } from './pollers/qiniu-bulk.ts';
 import { feishuTreePoller } from './pollers/feishu-bulk.ts';
+import { blueBulkPoller } from './pollers/blue-bulk.ts';
+import { withCozeBulk } from './pollers/coze-bulk.ts';
 import type { TaskItemStore } from './tasks/items.ts';
 import { itemStoreFor } from './tasks/store/engine-items.ts';
 import type { LimiterClock } from './core/rate-limiter.ts';
@@ -109,10 +111,11 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
   const coze = new CozeClient({ baseUrl: config.urls.coze, timeoutMs: config.upstreamTimeoutMs });
   const pan123 = new Pan123Client({ baseUrl: config.urls.pan123, timeoutMs: config.upstreamTimeoutMs });
   // Registered before `resumeTasks` runs, so resumed Coze and 123pan tasks find their poller.
-  watcher.register(new CozePoller(coze, config.pollsPerSecond.coze));
+  watcher.register(withCozeBulk(new CozePoller(coze, config.pollsPerSecond.coze), coze, items));
   watcher.register(new Pan123Poller(pan123, config.pollsPerSecond.pan123));
   watcher.register(qiniuBulkPoller(qiniu, items));
   watcher.register(feishuTreePoller(feishu, items));
+  watcher.register(blueBulkPoller(blue, items));
   return { config, logger, store, items, pubsub, leases, takeover, tasks, watcher, idempotency, qiniu, feishu, blue, coze, pan123 };
 }
 

@@ -63,7 +63,7 @@ describe.each(engines)('item store on %s', (_name, make) => {
     ]);
     expect(await store.counts('t1')).toEqual({ pending: 2, succeeded: 1, failed: 1 });
     expect((await store.page('t1', 10, undefined, 'FAILED')).items).toEqual([
-      { seq: 2, itemId: 'c', status: 'FAILED', input: null, result: null, error: { code: 'NOT_FOUND', message: 'gone' } },
+      { seq: 2, itemId: 'c', status: 'FAILED', input: null, result: null, error: { code: 'NOT_FOUND', message: 'gone' }, note: null },
     ]);
     expect((await store.pending('t1', 10)).map((i) => i.itemId)).toEqual(['b', 'd']);
     expect((await store.pending('t1', 10, 2)).map((i) => i.itemId)).toEqual(['d']);

@@ -169,7 +169,9 @@ describe('copyObjects by pairs', () => {
     const prefix = fresh();
     const input = {
       idempotencyKey: `bulk-${prefix}`,
-      objects: [{ source: { bucket: QINIU_DEMO.sourceBucket, key: 'docs/readme.txt' }, destination: { bucket: QINIU_DEMO.backupBucket, key: `${prefix}readme.txt` } }],
+      objects: [
+        { source: { bucket: QINIU_DEMO.sourceBucket, key: 'docs/readme.txt' }, destination: { bucket: QINIU_DEMO.backupBucket, key: `${prefix}readme.txt` } },
+      ],
     };
     const first = (await stack.data(COPY, { input })).copyObjects;
     await finished(first.id);

@@ -128,6 +128,22 @@ export type BlueUser = {
 /** The resource a copy produced. */
 export type CopiedResource = BlueTodo | CozeEntity | PanImageCopy | StorageObject | UnidentifiedBlueTodo | WikiNode;
 
+/** Copy several Coze bots, apps and workflows into one workspace. */
+export type CopyCozeEntitiesInput = {
+  /** The entities (1 to 100), in order. */
+  entities: Array<CozeEntityRefInput>;
+  /**
+   * Makes this copy safe to retry, as on every copy mutation: the same key and input answer the same task
+   * and copy nothing again (see `CopyObjectInput.idempotencyKey`).
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** The workspace the copies go to (empty: each entity's own). */
+  toWorkspaceId?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The task of a bulk Coze copy (asynchronous), or why it was refused. */
+export type CopyCozeEntitiesResult = CopyTask | IdempotencyKeyReusedError | InvalidInputError | UpstreamError;
+
 /** Copy a Coze bot, app or workflow. */
 export type CopyCozeEntityInput = {
   /** The id of the resource to copy (Coze ids are int64 numbers written as strings). */
@@ -411,6 +427,8 @@ export type CopyTaskItem = {
   error?: Maybe<CopyTaskItemError>;
   /** The item upstream: `bucket:key` of a Qiniu source, a wiki node token, a Blue record id, a Coze entity id. */
   itemId: Scalars['String']['output'];
+  /** What else is known about a copied item (Blue: why its copy could not be identified, as `UnidentifiedBlueTodo` says). */
+  note?: Maybe<Scalars['String']['output']>;
   /** The copy, once made: `bucket:key` of the Qiniu destination, the new node token, record id or entity id. */
   result?: Maybe<Scalars['String']['output']>;
   /** Where it stands. */
@@ -502,6 +520,24 @@ export type CopyTodoInput = {
 /** The task of a Blue copy (born final), or why it was refused. */
 export type CopyTodoResult = CopyTask | IdempotencyKeyReusedError | InvalidInputError | UpstreamError;
 
+/** Copy many Blue records into one list with the same options. */
+export type CopyTodosInput = {
+  /**
+   * Makes this copy safe to retry, as on every copy mutation: the same key and input answer the same task
+   * and copy nothing again (see `CopyObjectInput.idempotencyKey`).
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** The parts of each record to copy, as for `copyTodo`. */
+  options: Array<BlueCopyOption>;
+  /** The records to copy, in order (1 to 1,000). */
+  todoIds: Array<Scalars['String']['input']>;
+  /** The list the copies go to (at its bottom, in order). */
+  todoListId: Scalars['String']['input'];
+};
+
+/** The task of a bulk Blue copy (asynchronous), or why it was refused. */
+export type CopyTodosResult = CopyTask | IdempotencyKeyReusedError | InvalidInputError | UpstreamError;
+
 /**
  * Copy one wiki node (the node only, not its descendants). Give `targetParentToken`, `targetSpaceId`, or
  * both; they cannot both be empty.
@@ -571,6 +607,14 @@ export type CozeEntity = {
   workspaceId?: Maybe<Scalars['ID']['output']>;
 };
 
+/** One Coze entity to copy. */
+export type CozeEntityRefInput = {
+  /** The entity's id. */
+  entityId: Scalars['String']['input'];
+  /** What it is. */
+  entityType: CozeEntityType;
+};
+
 /** The kind of Coze resource a copy works on (Coze `entity_type`). */
 export type CozeEntityType =
   /** An AI app (应用), Coze `app`. */
@@ -620,6 +664,11 @@ export type InvalidInputField = {
 export type Mutation = {
   __typename?: 'Mutation';
   /**
+   * Copy several Coze entities into one workspace as one task: one item per entity; a synchronous bot copy
+   * is done at once, every other is followed as its Coze task, whose `failed_reasons` become the item's error.
+   */
+  copyCozeEntities: CopyCozeEntitiesResult;
+  /**
    * Copy a Coze bot, app or workflow, within its workspace or into another one of the same team.
    * Follow an asynchronous copy with `copyTaskUpdated`; `result` is the `CozeEntity` once it exists.
    */
@@ -652,6 +701,12 @@ export type Mutation = {
    */
   copyTodo: CopyTodoResult;
   /**
+   * Copy up to 1,000 Blue records into one list as one task, one after another: each item's `result` is
+   * the new record's id, identified as `copyTodo` identifies it, or null with the reason in `note`
+   * (`UnidentifiedBlueTodo`). A copy whose answer was lost fails `OUTCOME_UNKNOWN` and is not sent again.
+   */
+  copyTodos: CopyTodosResult;
+  /**
    * Copy a Feishu / Lark wiki node under another parent or into another space. Synchronous: the task is
    * final when this answers. Runs as the app (`tenant_access_token`) or, when the request sends
    * `x-feishu-user-access-token`, as that signed-in user. copygraph keeps to Feishu's 100 calls a minute per
@@ -666,6 +721,11 @@ export type Mutation = {
    * copied fail with it. The task's `result` is the copy of the top node.
    */
   copyWikiTree: CopyWikiTreeResult;
+};
+
+
+export type MutationCopyCozeEntitiesArgs = {
+  input: CopyCozeEntitiesInput;
 };
 
 
@@ -691,6 +751,11 @@ export type MutationCopyObjectsArgs = {
 
 export type MutationCopyTodoArgs = {
   input: CopyTodoInput;
+};
+
+
+export type MutationCopyTodosArgs = {
+  input: CopyTodosInput;
 };
 
 
@@ -1029,6 +1094,12 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
     | ( UnidentifiedBlueTodo & { __typename: 'UnidentifiedBlueTodo' } )
     | ( WikiNodeModel & { __typename: 'WikiNode' } )
   ;
+  CopyCozeEntitiesResult:
+    | ( CopyTaskRecord & { __typename: 'CopyTask' } )
+    | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
+    | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+    | ( UpstreamError & { __typename: 'UpstreamError' } )
+  ;
   CopyCozeEntityResult:
     | ( CopyTaskRecord & { __typename: 'CopyTask' } )
     | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
@@ -1054,6 +1125,12 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
     | ( UpstreamError & { __typename: 'UpstreamError' } )
   ;
   CopyTodoResult:
+    | ( CopyTaskRecord & { __typename: 'CopyTask' } )
+    | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
+    | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+    | ( UpstreamError & { __typename: 'UpstreamError' } )
+  ;
+  CopyTodosResult:
     | ( CopyTaskRecord & { __typename: 'CopyTask' } )
     | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
@@ -1097,6 +1174,8 @@ export type ResolversTypes = {
   BlueTodoList: ResolverTypeWrapper<BlueTodoList>;
   BlueUser: ResolverTypeWrapper<BlueUser>;
   CopiedResource: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopiedResource']>;
+  CopyCozeEntitiesInput: CopyCozeEntitiesInput;
+  CopyCozeEntitiesResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyCozeEntitiesResult']>;
   CopyCozeEntityInput: CopyCozeEntityInput;
   CopyCozeEntityResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyCozeEntityResult']>;
   CopyError: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['CopyError']>;
@@ -1127,11 +1206,14 @@ export type ResolversTypes = {
   CopyTaskStatus: CopyTaskStatus;
   CopyTodoInput: CopyTodoInput;
   CopyTodoResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyTodoResult']>;
+  CopyTodosInput: CopyTodosInput;
+  CopyTodosResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyTodosResult']>;
   CopyWikiNodeInput: CopyWikiNodeInput;
   CopyWikiNodeResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyWikiNodeResult']>;
   CopyWikiTreeInput: CopyWikiTreeInput;
   CopyWikiTreeResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyWikiTreeResult']>;
   CozeEntity: ResolverTypeWrapper<CozeEntityRef>;
+  CozeEntityRefInput: CozeEntityRefInput;
   CozeEntityType: CozeEntityType;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   IdempotencyKeyReusedError: ResolverTypeWrapper<IdempotencyKeyReusedError>;
@@ -1163,6 +1245,8 @@ export type ResolversParentTypes = {
   BlueTodoList: BlueTodoList;
   BlueUser: BlueUser;
   CopiedResource: ResolversUnionTypes<ResolversParentTypes>['CopiedResource'];
+  CopyCozeEntitiesInput: CopyCozeEntitiesInput;
+  CopyCozeEntitiesResult: ResolversUnionTypes<ResolversParentTypes>['CopyCozeEntitiesResult'];
   CopyCozeEntityInput: CopyCozeEntityInput;
   CopyCozeEntityResult: ResolversUnionTypes<ResolversParentTypes>['CopyCozeEntityResult'];
   CopyError: ResolversInterfaceTypes<ResolversParentTypes>['CopyError'];
@@ -1189,11 +1273,14 @@ export type ResolversParentTypes = {
   CopyTaskPageInfo: CopyTaskPageInfo;
   CopyTodoInput: CopyTodoInput;
   CopyTodoResult: ResolversUnionTypes<ResolversParentTypes>['CopyTodoResult'];
+  CopyTodosInput: CopyTodosInput;
+  CopyTodosResult: ResolversUnionTypes<ResolversParentTypes>['CopyTodosResult'];
   CopyWikiNodeInput: CopyWikiNodeInput;
   CopyWikiNodeResult: ResolversUnionTypes<ResolversParentTypes>['CopyWikiNodeResult'];
   CopyWikiTreeInput: CopyWikiTreeInput;
   CopyWikiTreeResult: ResolversUnionTypes<ResolversParentTypes>['CopyWikiTreeResult'];
   CozeEntity: CozeEntityRef;
+  CozeEntityRefInput: CozeEntityRefInput;
   DateTime: Scalars['DateTime']['output'];
   IdempotencyKeyReusedError: IdempotencyKeyReusedError;
   InvalidInputError: InvalidInputError;
@@ -1258,6 +1345,10 @@ export type BlueUserResolvers<ContextType = RequestContext, ParentType extends R
 
 export type CopiedResourceResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopiedResource'] = ResolversParentTypes['CopiedResource']> = {
   __resolveType: TypeResolveFn<'BlueTodo' | 'CozeEntity' | 'PanImageCopy' | 'StorageObject' | 'UnidentifiedBlueTodo' | 'WikiNode', ParentType, ContextType>;
+};
+
+export type CopyCozeEntitiesResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyCozeEntitiesResult'] = ResolversParentTypes['CopyCozeEntitiesResult']> = {
+  __resolveType: TypeResolveFn<'CopyTask' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
 export type CopyCozeEntityResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyCozeEntityResult'] = ResolversParentTypes['CopyCozeEntityResult']> = {
@@ -1331,6 +1422,7 @@ export type CopyTaskErrorResolvers<ContextType = RequestContext, ParentType exte
 export type CopyTaskItemResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTaskItem'] = ResolversParentTypes['CopyTaskItem']> = {
   error?: Resolver<Maybe<ResolversTypes['CopyTaskItemError']>, ParentType, ContextType>;
   itemId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   result?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['CopyTaskItemStatus'], ParentType, ContextType>;
 };
@@ -1357,6 +1449,10 @@ export type CopyTaskPageInfoResolvers<ContextType = RequestContext, ParentType e
 };
 
 export type CopyTodoResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTodoResult'] = ResolversParentTypes['CopyTodoResult']> = {
+  __resolveType: TypeResolveFn<'CopyTask' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+};
+
+export type CopyTodosResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTodosResult'] = ResolversParentTypes['CopyTodosResult']> = {
   __resolveType: TypeResolveFn<'CopyTask' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
@@ -1402,11 +1498,13 @@ export type InvalidInputFieldResolvers<ContextType = RequestContext, ParentType 
 };
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  copyCozeEntities?: Resolver<ResolversTypes['CopyCozeEntitiesResult'], ParentType, ContextType, RequireFields<MutationCopyCozeEntitiesArgs, 'input'>>;
   copyCozeEntity?: Resolver<ResolversTypes['CopyCozeEntityResult'], ParentType, ContextType, RequireFields<MutationCopyCozeEntityArgs, 'input'>>;
   copyImages?: Resolver<ResolversTypes['CopyImagesResult'], ParentType, ContextType, RequireFields<MutationCopyImagesArgs, 'input'>>;
   copyObject?: Resolver<ResolversTypes['CopyObjectResult'], ParentType, ContextType, RequireFields<MutationCopyObjectArgs, 'input'>>;
   copyObjects?: Resolver<ResolversTypes['CopyObjectsResult'], ParentType, ContextType, RequireFields<MutationCopyObjectsArgs, 'input'>>;
   copyTodo?: Resolver<ResolversTypes['CopyTodoResult'], ParentType, ContextType, RequireFields<MutationCopyTodoArgs, 'input'>>;
+  copyTodos?: Resolver<ResolversTypes['CopyTodosResult'], ParentType, ContextType, RequireFields<MutationCopyTodosArgs, 'input'>>;
   copyWikiNode?: Resolver<ResolversTypes['CopyWikiNodeResult'], ParentType, ContextType, RequireFields<MutationCopyWikiNodeArgs, 'input'>>;
   copyWikiTree?: Resolver<ResolversTypes['CopyWikiTreeResult'], ParentType, ContextType, RequireFields<MutationCopyWikiTreeArgs, 'input'>>;
 };
@@ -1499,6 +1597,7 @@ export type Resolvers<ContextType = RequestContext> = {
   BlueTodoList?: BlueTodoListResolvers<ContextType>;
   BlueUser?: BlueUserResolvers<ContextType>;
   CopiedResource?: CopiedResourceResolvers<ContextType>;
+  CopyCozeEntitiesResult?: CopyCozeEntitiesResultResolvers<ContextType>;
   CopyCozeEntityResult?: CopyCozeEntityResultResolvers<ContextType>;
   CopyError?: CopyErrorResolvers<ContextType>;
   CopyImagesResult?: CopyImagesResultResolvers<ContextType>;
@@ -1516,6 +1615,7 @@ export type Resolvers<ContextType = RequestContext> = {
   CopyTaskItemError?: CopyTaskItemErrorResolvers<ContextType>;
   CopyTaskPageInfo?: CopyTaskPageInfoResolvers<ContextType>;
   CopyTodoResult?: CopyTodoResultResolvers<ContextType>;
+  CopyTodosResult?: CopyTodosResultResolvers<ContextType>;
   CopyWikiNodeResult?: CopyWikiNodeResultResolvers<ContextType>;
   CopyWikiTreeResult?: CopyWikiTreeResultResolvers<ContextType>;
   CozeEntity?: CozeEntityResolvers<ContextType>;

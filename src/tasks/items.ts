@@ -37,6 +37,8 @@ export interface CopyTaskItem {
   /** The id of the copy, once known. */
   readonly result: string | null;
   readonly error: ItemError | null;
+  /** What else is known about a copied item (Blue: why its copy could not be identified). */
+  readonly note?: string | null | undefined;
 }
 
 /** One item as the store keeps it: its position in the task and what the copy needs to know about it. */
@@ -56,6 +58,8 @@ export interface ItemOutcome {
   readonly status: ItemStatus;
   readonly result?: string | null | undefined;
   readonly error?: ItemError | null | undefined;
+  /** Kept only when there is no error (it shares the error's message column). */
+  readonly note?: string | null | undefined;
 }
 
 export interface ItemPage {

@@ -26,6 +26,7 @@ function toItem(row: Row): StoredItem {
     input: row.input,
     result: row.result,
     error: row.error_code ? { code: row.error_code as never, message: row.error_message ?? '' } : null,
+    note: row.error_code ? null : row.error_message,
   };
 }
 
@@ -96,7 +97,7 @@ export function createPostgresItemStore(pool: pg.Pool): TaskItemStore & { ready:
             chunk.map((o) => ITEM_STATUS_CODES[o.status]),
             chunk.map((o) => o.result ?? null),
             chunk.map((o) => o.error?.code ?? null),
-            chunk.map((o) => o.error?.message ?? null),
+            chunk.map((o) => o.error?.message ?? o.note ?? null),
           ],
         );
       }

@@ -24,6 +24,7 @@ function toItem(row: Row): StoredItem {
     input: row.input,
     result: row.result,
     error: row.error_code ? { code: row.error_code as never, message: row.error_message ?? '' } : null,
+    note: row.error_code ? null : row.error_message,
   };
 }
 
@@ -83,9 +84,11 @@ export function createSqliteItemStore(db: Database.Database): TaskItemStore {
         status: ItemStatus;
         result?: string | null | undefined;
         error?: { code: string; message: string } | null | undefined;
+        note?: string | null | undefined;
       }[],
     ) => {
-      for (const o of outcomes) finishStmt.run(ITEM_STATUS_CODES[o.status], o.result ?? null, o.error?.code ?? null, o.error?.message ?? null, set, o.seq);
+      for (const o of outcomes)
+        finishStmt.run(ITEM_STATUS_CODES[o.status], o.result ?? null, o.error?.code ?? null, o.error?.message ?? o.note ?? null, set, o.seq);
     },
   );
 
