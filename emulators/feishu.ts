@@ -174,11 +174,13 @@ export const FEISHU_DEMO = {
     firstWeek: 'wikcnDemoFirstWeek0000001',
     accounts: 'wikcnDemoAccounts00000001',
     templates: 'wikcnDemoTemplates0000001',
-    /** The top of a demo tree of 343 nodes (6 sections × 8 pages × 6 sub-pages) for `copyWikiTree`. */
+    /** In space `treeSpaceId`: the top of a demo tree of 343 nodes (6 sections × 8 pages × 6 sub-pages) for `copyWikiTree`. */
     engineering: 'wikcnDemoEngineering00001',
-    /** An empty top-level node to copy trees under. */
+    /** In space `treeSpaceId`: an empty top-level node to copy trees under. */
     archive: 'wikcnDemoArchive000000001',
   },
+  /** A second space, "Engineering", holding the demo tree for bulk copies (the app and the user are members). */
+  treeSpaceId: '7000000000000000042',
 } as const;
 
 const LIMITS = {
@@ -439,7 +441,7 @@ export class FeishuEmulator {
     seed(d.nodes.firstWeek, 'Your first week', d.nodes.onboarding);
     seed(d.nodes.accounts, 'Accounts and tools', d.nodes.onboarding, 'sheet');
     seed(d.nodes.templates, 'Templates', d.nodes.root);
-    this.#seedDemoTree(seed);
+    this.#seedDemoTree();
     return d;
   }
 
@@ -917,10 +919,14 @@ export class FeishuEmulator {
     };
   }
 
-  #seedDemoTree(seed: (nodeToken: string, title: string, parentNodeToken?: string, objType?: FeishuObjType) => void): void {
+  #seedDemoTree(): void {
     const d = FEISHU_DEMO;
-    seed(d.nodes.archive, 'Archive', d.nodes.root);
-    seed(d.nodes.engineering, 'Engineering', d.nodes.root);
+    this.addSpace({ spaceId: d.treeSpaceId, name: 'Engineering', members: { [d.appId]: 'member', [d.userOpenId]: 'admin' } });
+    const seed = (nodeToken: string, title: string, parentNodeToken = '', objType: FeishuObjType = 'docx'): void => {
+      this.addNode({ spaceId: d.treeSpaceId, nodeToken, title, parentNodeToken, objType, creator: d.userOpenId, createdAt: DEMO_TIME });
+    };
+    seed(d.nodes.engineering, 'Engineering');
+    seed(d.nodes.archive, 'Archive');
     const pad = (n: number) => String(n).padStart(2, '0');
     for (let s = 1; s <= 6; s++) {
       const section = `wikcnDemoEngS${pad(s)}0000000001`;

@@ -58,6 +58,9 @@ function shapeOf(token: string): Shape {
 }
 
 const space = FEISHU_DEMO.spaceId;
+let archiveToken: string | undefined;
+/** A parent to copy trees under, made once in the Handbook space. */
+const archiveOf = () => (archiveToken ??= add('Test archive', FEISHU_DEMO.nodes.root));
 const add = (title: string, parentNodeToken: string, objType: 'docx' | 'sheet' = 'docx') =>
   feishu.addNode({ spaceId: space, title, parentNodeToken, objType }).node_token;
 
@@ -72,7 +75,7 @@ describe('copyWikiTree', () => {
     add('Kafka', b);
     add('Dead letters', b);
     for (let i = 0; i < 60; i++) add(`Service ${i}`, c);
-    const target = add('Restored', FEISHU_DEMO.nodes.archive);
+    const target = add('Restored', archiveOf());
     feishu.control.resetCalls();
 
     const { copyWikiTree } = await stack.data(COPY, { input: { spaceId: space, nodeToken: top, targetParentToken: target, title: 'Runbooks (copy)' } });
@@ -103,7 +106,7 @@ describe('copyWikiTree', () => {
     const top = add('Shallow', FEISHU_DEMO.nodes.root);
     const mid = add('Level 1', top);
     add('Level 2', mid);
-    const target = add('Shallow target', FEISHU_DEMO.nodes.archive);
+    const target = add('Shallow target', archiveOf());
     const { copyWikiTree } = await stack.data(COPY, { input: { spaceId: space, nodeToken: top, targetParentToken: target, maxDepth: 1 } });
     const task = await finished(copyWikiTree.id);
     expect(task.status).toBe('SUCCEEDED');
@@ -113,7 +116,7 @@ describe('copyWikiTree', () => {
 
   it('turns Feishu’s depth limit (131003) into LIMIT_EXCEEDED items, and copies nothing below a node it refused', async () => {
     // A target 49 levels down: the top copy lands at level 50, its child would be level 51.
-    let parent: string = FEISHU_DEMO.nodes.archive;
+    let parent: string = archiveOf();
     for (let depth = 3; depth <= 49; depth++) parent = add(`Deep ${depth}`, parent);
     const top = add('Deep tree', FEISHU_DEMO.nodes.root);
     const child = add('Too deep', top);
