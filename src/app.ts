@@ -59,6 +59,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     production: config.env === 'production',
     introspection: config.introspection,
     corsOrigins: config.corsOrigins,
+    maxBodyBytes: config.maxBodyBytes,
     context,
     ready: async () => !stopping && (await services.store.ping()),
     formatError: (formatted, error) => maskError(formatted, error, (err) => logger.error({ err }, 'unexpected error (masked for the client)')),

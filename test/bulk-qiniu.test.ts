@@ -122,6 +122,35 @@ describe('copyObjects by prefix', () => {
 });
 
 describe('copyObjects by pairs', () => {
+  it('copies 20,000 pairs in 20 batches when COPYGRAPH_MAX_BODY_BYTES lets the request in', async () => {
+    const big = await startStack({ env: { COPYGRAPH_MAX_BODY_BYTES: String(8 * 1024 * 1024) } });
+    try {
+      const objects = Array.from({ length: 20_000 }, (_, i) => {
+        const name = `${String(i % 10_000).padStart(5, '0')}.txt`;
+        return {
+          source: { bucket: QINIU_DEMO.bulkBucket, key: QINIU_DEMO.bulkPrefix + name },
+          destination: { bucket: QINIU_DEMO.backupBucket, key: `pairs-${i < 10_000 ? 'a' : 'b'}/${name}` },
+        };
+      });
+      const { copyObjects } = await big.data(COPY, { input: { objects } });
+      const task = await eventually(
+        async () => {
+          const { copyTask } = await big.data(TASK, { id: copyObjects.id, first: 1 });
+          return copyTask.isFinal ? copyTask : undefined;
+        },
+        60_000,
+        100,
+      );
+      expect(task.status).toBe('SUCCEEDED');
+      expect(task.progress).toEqual({ completed: 20_000, total: 20_000 });
+      expect(big.emulators.qiniu.control.calls('batch-copy')).toBe(20);
+      expect(big.emulators.qiniu.control.calls('list')).toBe(0);
+      expect(big.emulators.qiniu.listKeys(QINIU_DEMO.backupBucket).filter((k) => k.startsWith('pairs-'))).toHaveLength(20_000);
+    } finally {
+      await big.close();
+    }
+  });
+
   it('copies the pairs in one batch, overwriting when asked, and reports a missing source as NOT_FOUND (612)', async () => {
     const qiniu = stack.emulators.qiniu;
     const prefix = fresh();
