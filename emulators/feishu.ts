@@ -478,7 +478,7 @@ export class FeishuEmulator {
         this.#handle(FEISHU_ROUTES.token, () => this.#issueToken(req)),
       ),
       route('POST', /^\/open-apis\/wiki\/v2\/spaces\/([^/]+)\/nodes\/([^/]+)\/copy$/, FEISHU_ROUTES.copy, (req) =>
-        this.#handle(FEISHU_ROUTES.copy, (log) => this.#copy(req, this.#authorize(req, FEISHU_ROUTES.copy, log))),
+        this.#late(this.#handle(FEISHU_ROUTES.copy, (log) => this.#copy(req, this.#authorize(req, FEISHU_ROUTES.copy, log)))),
       ),
       route('GET', /^\/open-apis\/wiki\/v2\/spaces\/get_node$/, FEISHU_ROUTES.getNode, (req) =>
         this.#handle(FEISHU_ROUTES.getNode, (log) => this.#getNode(req, this.#authorize(req, FEISHU_ROUTES.getNode, log))),
@@ -884,6 +884,23 @@ export class FeishuEmulator {
   // - A parent that does not exist in the space is 131005 "node not found"; a caller who is not a member
   //   of the space gets 131006 [I: as get_node].
   // - Children come in creation order [I]; the same 100 calls a minute per caller as the other wiki APIs [C F4].
+
+  #lateAnswers = { times: 0, ms: 0 };
+
+  /**
+   * The next `times` copies are made at once but answered only after `ms` (tests: a copy whose answer
+   * is lost to the caller's timeout, the node nonetheless created).
+   */
+  answerCopiesLate(times: number, ms: number): void {
+    this.#lateAnswers = { times, ms };
+  }
+
+  #late(reply: EmulatorReply): EmulatorReply | Promise<EmulatorReply> {
+    if (this.#lateAnswers.times <= 0) return reply;
+    this.#lateAnswers.times -= 1;
+    const { ms } = this.#lateAnswers;
+    return new Promise((resolve) => setTimeout(() => resolve(reply), ms));
+  }
 
   #listNodes(req: EmulatorRequest, caller: Caller): EmulatorReply {
     const spaceId = decodeSegment(req.params[0]);

@@ -134,6 +134,44 @@ describe('copyWikiTree', () => {
     expect(grandchild).toBeTruthy();
   });
 
+  it('settles a copy whose answer was lost (timeout after Feishu made it) by finding it under its target: no node copied twice', async () => {
+    const slow = await startStack({ env: { COPYGRAPH_UPSTREAM_TIMEOUT_MS: '300' } });
+    try {
+      const emu = slow.emulators.feishu;
+      const mk = (title: string, parentNodeToken: string) => emu.addNode({ spaceId: space, title, parentNodeToken }).node_token;
+      const top = mk('Lost answers', FEISHU_DEMO.nodes.root);
+      const child = mk('Child', top);
+      mk('Grandchild', child);
+      mk('Sibling', top);
+      const target = mk('Lost target', FEISHU_DEMO.nodes.root);
+      emu.control.resetCalls();
+      // The copies of the top and of its first child are made, but answered after copygraph gave up.
+      emu.answerCopiesLate(2, 1_000);
+      const { copyWikiTree } = await slow.data(COPY, { input: { spaceId: space, nodeToken: top, targetParentToken: target } });
+      const task = await eventually(
+        async () => {
+          const { copyTask } = await slow.data(TASK, { id: copyWikiTree.id });
+          return copyTask.isFinal ? copyTask : undefined;
+        },
+        60_000,
+        100,
+      );
+      expect(task.status).toBe('SUCCEEDED');
+      expect(emu.control.calls(FEISHU_ROUTES.copy)).toBe(4);
+      // Children of the top and of Child (2), plus one look under each lost copy's target to settle it (2).
+      expect(emu.control.calls(FEISHU_ROUTES.listNodes)).toBe(4);
+      const copies = emu.children(space, target);
+      expect(copies).toHaveLength(1);
+      const shape = (token: string): Shape => {
+        const n = emu.node(token) as { title: string; obj_type: string };
+        return { title: n.title, type: n.obj_type, children: emu.children(space, token).map((c) => shape(c.node_token)) };
+      };
+      expect(shape(copies[0]?.node_token as string)).toEqual(shape(top));
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('refuses a tree copied under itself and a missing source before copying anything', async () => {
     const top = add('Loop', FEISHU_DEMO.nodes.root);
     const inside = add('Inside', top);
