@@ -119,7 +119,8 @@ const NodeData = z.object({ node: NodeWire }).loose();
 const NodePage = z.object({ items: z.array(NodeWire).nullish(), page_token: z.string().nullish(), has_more: z.boolean().nullish() }).loose();
 
 /** Pages of 50 (the documented maximum) read at most when listing one node's children. */
-export const MAX_CHILD_PAGES = 20;
+/** Feishu allows at most 2,000 children per parent: 40 pages of 50. */
+export const MAX_CHILD_PAGES = 40;
 
 const blankToNull = (v: string | null | undefined): string | null => (v === undefined || v === null || v === '' ? null : v);
 

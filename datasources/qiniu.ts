@@ -28,6 +28,8 @@ export interface QiniuClientOptions {
   readonly rsUrl: string;
   readonly timeoutMs: number;
   readonly signature: 'Qiniu' | 'QBox';
+  /** RSF host base URL (listing), e.g. https://rsf-z0.qiniuapi.com; defaults to the RS host. */
+  readonly rsfUrl?: string | undefined;
 }
 
 export const MAX_BATCH_OPS = 1000;
@@ -154,4 +156,112 @@ export class QiniuClient {
     }
     return results;
   }
+
+  // ---- bulk copies: listing (RSF host) and batch copy -------------------------------------------
+
+  /**
+   * Lists one page of a bucket under a prefix: `GET <rsf>/list?bucket=&prefix=&marker=&limit=`, signed
+   * like every management call. Keys come in key order; `marker` is empty or absent on the last page.
+   * Read-only, so safe to retry.
+   */
+  async listPage(keys: QiniuKeys, bucket: string, prefix: string, marker: string | null, limit = MAX_LIST_LIMIT): Promise<ListPage> {
+    const query = new URLSearchParams({ bucket, prefix, limit: String(Math.min(Math.max(limit, 1), MAX_LIST_LIMIT)) });
+    if (marker) query.set('marker', marker);
+    const res = await this.#signedAt(keys, this.options.rsfUrl ?? this.options.rsUrl, 'GET', `/list?${query.toString()}`, undefined, true);
+    if (res.status !== 200) throw failureFrom(res, true);
+    const body = ListBody.safeParse(parseJson(res.text));
+    if (!body.success) {
+      throw new UpstreamFailure({
+        code: CopyErrorCode.UPSTREAM_ERROR,
+        provider: Provider.QINIU,
+        message: 'Qiniu: the list answer was malformed.',
+        logId: res.headers.get('x-reqid') ?? undefined,
+        retryable: true,
+      });
+    }
+    return { items: body.data.items.map((i) => ({ key: i.key, hash: i.hash, fsize: i.fsize })), marker: body.data.marker || null };
+  }
+
+  /**
+   * Copies up to 1,000 objects in one `/batch` of `copy` ops. Resolves with one result per pair, in
+   * order (`null` when copied, the item's `UpstreamFailure` otherwise: 614 ALREADY_EXISTS, 612 NOT_FOUND, …).
+   * Not idempotent: a request sent without an answer throws OUTCOME_UNKNOWN.
+   */
+  async batchCopy(
+    keys: QiniuKeys,
+    pairs: readonly { readonly source: StorageObjectRef; readonly destination: StorageObjectRef }[],
+    overwrite: boolean,
+  ): Promise<{ results: (UpstreamFailure | null)[]; reqId: string | undefined }> {
+    if (pairs.length === 0 || pairs.length > MAX_BATCH_OPS) throw new RangeError(`a batch holds 1 to ${MAX_BATCH_OPS} ops`);
+    const force = overwrite ? '/force/true' : '';
+    const body = new URLSearchParams(
+      pairs.map((p): [string, string] => [
+        'op',
+        `/copy/${encodedEntry(p.source.bucket, p.source.key)}/${encodedEntry(p.destination.bucket, p.destination.key)}${force}`,
+      ]),
+    ).toString();
+    const res = await this.#signedAt(keys, this.options.rsUrl, 'POST', '/batch', body, false);
+    if (res.status !== 200 && res.status !== 298) throw failureFrom(res, false);
+    const reqId = res.headers.get('x-reqid') ?? undefined;
+    const items = BatchBody.safeParse(parseJson(res.text));
+    if (!items.success || items.data.length !== pairs.length) {
+      // The batch ran, but which ops succeeded is unknown.
+      throw new UpstreamFailure({
+        code: CopyErrorCode.OUTCOME_UNKNOWN,
+        provider: Provider.QINIU,
+        message: 'Qiniu: the batch answer did not match the request; some copies may have happened.',
+        logId: reqId,
+        retryable: false,
+      });
+    }
+    const results = items.data.map((item) => {
+      if (item.code === 200) return null;
+      const err = ErrorBody.safeParse(item.data);
+      // Each op's own code is a definite answer for that op (614, 612…); a 5xx one stays OUTCOME_UNKNOWN.
+      return qiniuFailure(item.code, err.success ? err.data.error : undefined, reqId, false, err.success);
+    });
+    return { results, reqId };
+  }
+
+  #signedAt(keys: QiniuKeys, base: string, method: 'GET' | 'POST', path: string, body: string | undefined, idempotent: boolean) {
+    const url = `${base}${path}`;
+    const headers: Record<string, string> = { 'content-type': FORM_CONTENT_TYPE, accept: 'application/json' };
+    if (this.options.signature === 'Qiniu') {
+      headers['x-qiniu-date'] = qiniuDate();
+      headers['authorization'] = signQiniu(keys, { method, url, contentType: FORM_CONTENT_TYPE, headers, body });
+    } else {
+      headers['authorization'] = signQBox(keys, { method, url, contentType: FORM_CONTENT_TYPE, body });
+    }
+    return sendUpstream({
+      provider: Provider.QINIU,
+      method,
+      url,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      timeoutMs: this.options.timeoutMs,
+      idempotent,
+    });
+  }
 }
+
+/** Most keys a list page returns (Qiniu: limit 1 to 1000). */
+export const MAX_LIST_LIMIT = 1000;
+
+export interface ListedObject {
+  readonly key: string;
+  readonly hash: string;
+  readonly fsize: number;
+}
+
+export interface ListPage {
+  readonly items: readonly ListedObject[];
+  /** Where the next page starts; null on the last page. */
+  readonly marker: string | null;
+}
+
+const ListBody = z
+  .object({
+    marker: z.string().optional(),
+    items: z.array(z.object({ key: z.string(), hash: z.string(), fsize: z.number() }).loose()).default([]),
+  })
+  .loose();

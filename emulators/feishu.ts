@@ -188,7 +188,13 @@ export const FEISHU_DEMO = {
     firstWeek: 'wikcnDemoFirstWeek0000001',
     accounts: 'wikcnDemoAccounts00000001',
     templates: 'wikcnDemoTemplates0000001',
+    /** In space `treeSpaceId`: the top of a demo tree of 343 nodes (6 sections × 8 pages × 6 sub-pages) for `copyWikiTree`. */
+    engineering: 'wikcnDemoEngineering00001',
+    /** In space `treeSpaceId`: an empty top-level node to copy trees under. */
+    archive: 'wikcnDemoArchive000000001',
   },
+  /** A second space, "Engineering", holding the demo tree for bulk copies (the app and the user are members). */
+  treeSpaceId: '7000000000000000042',
 } as const;
 
 const LIMITS = {
@@ -449,6 +455,7 @@ export class FeishuEmulator {
     seed(d.nodes.firstWeek, 'Your first week', d.nodes.onboarding);
     seed(d.nodes.accounts, 'Accounts and tools', d.nodes.onboarding, 'sheet');
     seed(d.nodes.templates, 'Templates', d.nodes.root);
+    this.#seedDemoTree();
     return d;
   }
 
@@ -485,12 +492,12 @@ export class FeishuEmulator {
         this.#handle(FEISHU_ROUTES.token, () => this.#issueToken(req)),
       ),
       route('POST', /^\/open-apis\/wiki\/v2\/spaces\/([^/]+)\/nodes\/([^/]+)\/copy$/, FEISHU_ROUTES.copy, (req) =>
-        this.#handle(FEISHU_ROUTES.copy, (log) => this.#copy(req, this.#authorize(req, FEISHU_ROUTES.copy, log))),
+        this.#late(this.#handle(FEISHU_ROUTES.copy, (log) => this.#copy(req, this.#authorize(req, FEISHU_ROUTES.copy, log)))),
       ),
       route('GET', /^\/open-apis\/wiki\/v2\/spaces\/get_node$/, FEISHU_ROUTES.getNode, (req) =>
         this.#handle(FEISHU_ROUTES.getNode, (log) => this.#getNode(req, this.#authorize(req, FEISHU_ROUTES.getNode, log))),
       ),
-      route('GET', /^\/open-apis\/wiki\/v2\/spaces\/([^/]+)\/nodes$/, FEISHU_ROUTES.listNodes, (req) =>
+      route('GET', /^\/open-apis\/wiki\/v2\/spaces\/([^/]+)\/nodes\/?$/, FEISHU_ROUTES.listNodes, (req) =>
         this.#handle(FEISHU_ROUTES.listNodes, (log) => this.#listNodes(req, this.#authorize(req, FEISHU_ROUTES.listNodes, log))),
       ),
     ];
@@ -859,34 +866,6 @@ export class FeishuEmulator {
     return `${OBJ_PREFIX[type]}${base62(22)}`;
   }
 
-  /**
-   * 获取知识空间子节点列表: `GET /open-apis/wiki/v2/spaces/:space_id/nodes?parent_node_token=&page_size=&page_token=`.
-   * The children of a node (or of the space's top level without `parent_node_token`), in creation
-   * order, `page_size` 1–50 (default 20) a page, `has_more` and an opaque `page_token` for the next.
-   * [I] a bad page size or page token is refused as 99992402 (the generic parameter error); an unknown
-   * parent is 131005 and a space the caller is no member of 131006, as for get_node.
-   */
-  #listNodes(req: EmulatorRequest, caller: Caller): EmulatorReply {
-    const spaceId = decodeSegment(req.params[0]);
-    const space = this.#spaces.get(spaceId);
-    if (!space) throw wikiError(131005, 'space not found');
-    if (!this.#isMember(space, caller)) throw wikiError(131006, 'wiki space permission denied');
-    const parent = req.query.get('parent_node_token') ?? '';
-    if (parent !== '' && this.#nodes.get(parent)?.space_id !== spaceId) throw wikiError(131005, 'node not found');
-    const sizeText = req.query.get('page_size');
-    const size = sizeText === null ? 20 : Number(sizeText);
-    if (!Number.isInteger(size) || size < 1 || size > 50) throw paramErr();
-    const tokenText = req.query.get('page_token') ?? '';
-    const offset = tokenText === '' ? 0 : Number(Buffer.from(tokenText, 'base64url').toString('utf8').replace(/^o:/, ''));
-    if (!Number.isInteger(offset) || offset < 0) throw paramErr();
-    const children = this.#children.get(`${spaceId}/${parent}`) ?? [];
-    const page = children.slice(offset, offset + size).map((t) => this.#view(this.#nodes.get(t) as StoredNode));
-    const hasMore = offset + size < children.length;
-    const data: Record<string, unknown> = { items: page, has_more: hasMore };
-    if (hasMore) data['page_token'] = Buffer.from(`o:${offset + size}`).toString('base64url');
-    return { status: 200, body: { code: 0, msg: 'success', data } };
-  }
-
   #insert(node: StoredNode): void {
     this.#nodes.set(node.node_token, node);
     this.#spaceSizes.set(node.space_id, (this.#spaceSizes.get(node.space_id) ?? 0) + 1);
@@ -911,6 +890,90 @@ export class FeishuEmulator {
 
   #isMember(space: SpaceRecord, caller: Caller): boolean {
     return caller.memberIds.some((id) => space.members.has(id));
+  }
+
+  // ---- bulk: the children of a node, and the demo tree -------------------------------------------
+  //
+  // "Get the child nodes of a wiki space" (wiki-v2/space-node/list), as the official SDKs model it
+  // (oapi-sdk-java `ListSpaceNodeReq`, open-lark `ListSpaceNodeRequest`):
+  // - GET /open-apis/wiki/v2/spaces/:space_id/nodes?page_size=&page_token=&parent_node_token= [S];
+  //   no parent_node_token lists the top level of the space [S].
+  // - data = { items: [node…], page_token, has_more } [S]; nodes have the same fields as get_node [S].
+  // - page_size at most 50 [S: documented maximum]; default 20 [I]; a page_size outside 1..50 is 131002
+  //   here (stricter than clamping) [I]. A page_token this emulator did not issue is 131002 [I].
+  // - A parent that does not exist in the space is 131005 "node not found"; a caller who is not a member
+  //   of the space gets 131006 [I: as get_node].
+  // - Children come in creation order [I]; the same 100 calls a minute per caller as the other wiki APIs [C F4].
+
+  #lateAnswers = { times: 0, ms: 0 };
+
+  /**
+   * The next `times` copies are made at once but answered only after `ms` (tests: a copy whose answer
+   * is lost to the caller's timeout, the node nonetheless created).
+   */
+  answerCopiesLate(times: number, ms: number): void {
+    this.#lateAnswers = { times, ms };
+  }
+
+  #late(reply: EmulatorReply): EmulatorReply | Promise<EmulatorReply> {
+    if (this.#lateAnswers.times <= 0) return reply;
+    this.#lateAnswers.times -= 1;
+    const { ms } = this.#lateAnswers;
+    return new Promise((resolve) => setTimeout(() => resolve(reply), ms));
+  }
+
+  #listNodes(req: EmulatorRequest, caller: Caller): EmulatorReply {
+    const spaceId = decodeSegment(req.params[0]);
+    const space = this.#spaces.get(spaceId);
+    if (!space) throw wikiError(131005, 'space not found');
+    if (!this.#isMember(space, caller)) throw wikiError(131006, 'wiki space permission denied');
+    const sizeText = req.query.get('page_size');
+    const pageSize = sizeText === null || sizeText === '' ? 20 : Number(sizeText);
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 50) throw paramErr();
+    const parent = req.query.get('parent_node_token') ?? '';
+    if (parent !== '' && this.#nodes.get(parent)?.space_id !== spaceId) throw wikiError(131005, 'node not found');
+    const tokenText = req.query.get('page_token') ?? '';
+    let start = 0;
+    if (tokenText !== '') {
+      const m = /^p(\d+)$/.exec(Buffer.from(tokenText, 'base64url').toString('utf8'));
+      if (!m) throw paramErr();
+      start = Number(m[1]);
+    }
+    const all = this.#children.get(`${spaceId}/${parent}`) ?? [];
+    const page = all.slice(start, start + pageSize);
+    const hasMore = start + pageSize < all.length;
+    return {
+      status: 200,
+      body: {
+        code: 0,
+        msg: 'success',
+        data: {
+          items: page.map((t) => this.#view(this.#nodes.get(t) as StoredNode)),
+          page_token: hasMore ? Buffer.from(`p${start + pageSize}`).toString('base64url') : '',
+          has_more: hasMore,
+        },
+      },
+    };
+  }
+
+  #seedDemoTree(): void {
+    const d = FEISHU_DEMO;
+    this.addSpace({ spaceId: d.treeSpaceId, name: 'Engineering', members: { [d.appId]: 'member', [d.userOpenId]: 'admin' } });
+    const seed = (nodeToken: string, title: string, parentNodeToken = '', objType: FeishuObjType = 'docx'): void => {
+      this.addNode({ spaceId: d.treeSpaceId, nodeToken, title, parentNodeToken, objType, creator: d.userOpenId, createdAt: DEMO_TIME });
+    };
+    seed(d.nodes.engineering, 'Engineering');
+    seed(d.nodes.archive, 'Archive');
+    const pad = (n: number) => String(n).padStart(2, '0');
+    for (let s = 1; s <= 6; s++) {
+      const section = `wikcnDemoEngS${pad(s)}0000000001`;
+      seed(section, `Section ${s}`, d.nodes.engineering);
+      for (let p = 1; p <= 8; p++) {
+        const page = `wikcnDemoEngS${pad(s)}P${pad(p)}0000001`;
+        seed(page, `Section ${s} / page ${p}`, section, p % 4 === 0 ? 'sheet' : 'docx');
+        for (let q = 1; q <= 6; q++) seed(`wikcnDemoEngS${pad(s)}P${pad(p)}Q${pad(q)}0001`, `Section ${s} / page ${p} / ${q}`, page);
+      }
+    }
   }
 
   /** Levels from the top of the space down to `nodeToken` ('' = the space itself, depth 0). */

@@ -15,7 +15,14 @@ export interface EmulatorSet {
   readonly pan123: Pan123Emulator;
   readonly blue: BlueEmulator;
   /** Base URLs, as the datasources want them. */
-  readonly urls: { readonly qiniuRs: string; readonly coze: string; readonly feishu: string; readonly pan123: string; readonly blue: string };
+  readonly urls: {
+    readonly qiniuRs: string;
+    readonly qiniuRsf: string;
+    readonly coze: string;
+    readonly feishu: string;
+    readonly pan123: string;
+    readonly blue: string;
+  };
   close(): Promise<void>;
 }
 
@@ -54,7 +61,7 @@ export async function startDemoEmulators(ports: EmulatorPorts = {}, host = '127.
     feishu,
     pan123,
     blue,
-    urls: { qiniuRs: q.url, coze: c.url, feishu: f.url, pan123: p.url, blue: `${b.url}/graphql` },
+    urls: { qiniuRs: q.url, qiniuRsf: q.url, coze: c.url, feishu: f.url, pan123: p.url, blue: `${b.url}/graphql` },
     close: async () => {
       await Promise.all([qiniu.close(), coze.close(), feishu.close(), pan123.close(), blue.close()]);
     },

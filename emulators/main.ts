@@ -9,7 +9,7 @@ const set = await startDemoEmulators({ qiniu: base, coze: base + 1, feishu: base
 process.stdout.write(
   [
     'copygraph emulators are running (demo data loaded). Point copygraph at them with:',
-    `  QINIU_RS_URL=${set.urls.qiniuRs} QINIU_ACCESS_KEY=demo-ak QINIU_SECRET_KEY=demo-sk`,
+    `  QINIU_RS_URL=${set.urls.qiniuRs} QINIU_RSF_URL=${set.urls.qiniuRsf} QINIU_ACCESS_KEY=demo-ak QINIU_SECRET_KEY=demo-sk`,
     `  COZE_BASE_URL=${set.urls.coze} COZE_TOKEN=pat_demo`,
     `  FEISHU_BASE_URL=${set.urls.feishu} FEISHU_APP_ID=cli_demo FEISHU_APP_SECRET=demo-secret`,
     `  PAN123_BASE_URL=${set.urls.pan123} PAN123_CLIENT_ID=demo-client PAN123_CLIENT_SECRET=demo-secret`,

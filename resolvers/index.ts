@@ -8,6 +8,7 @@ import * as pan123 from './pan123.ts';
 import * as qiniu from './qiniu.ts';
 import * as feishu from './feishu.ts';
 import * as blue from './blue.ts';
+import * as bulk from './bulk.ts';
 import { DateTime } from './scalars.ts';
 import * as tasks from './tasks.ts';
 
@@ -17,8 +18,8 @@ export const resolvers: Resolvers = {
   DateTime,
   Query: tasks.Query,
   Subscription: tasks.Subscription,
-  Mutation: { ...qiniu.Mutation, ...coze.Mutation, ...pan123.Mutation, ...feishu.Mutation, ...blue.Mutation },
-  CopyTask: tasks.CopyTask,
+  Mutation: { ...qiniu.Mutation, ...coze.Mutation, ...pan123.Mutation, ...feishu.Mutation, ...blue.Mutation, ...bulk.Mutation },
+  CopyTask: { ...tasks.CopyTask, ...bulk.CopyTask },
   CopyTaskConnection: tasks.CopyTaskConnection,
   Node: tasks.Node,
   StorageObject: qiniu.StorageObject,
@@ -32,5 +33,9 @@ export const resolvers: Resolvers = {
   CopyImagesResult: { __resolveType: byTypename },
   CopyWikiNodeResult: { __resolveType: byTypename },
   CopyTodoResult: { __resolveType: byTypename },
+  CopyObjectsResult: { __resolveType: byTypename },
+  CopyWikiTreeResult: { __resolveType: byTypename },
+  CopyTodosResult: { __resolveType: byTypename },
+  CopyCozeEntitiesResult: { __resolveType: byTypename },
   CopyError: { __resolveType: byTypename },
 };

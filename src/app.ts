@@ -91,6 +91,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     production: config.env === 'production',
     introspection: config.introspection,
     corsOrigins: config.corsOrigins,
+    maxBodyBytes: config.maxBodyBytes,
     context,
     ready: async () => !stopping && (await services.store.ping()),
     metrics: metricsServer ? undefined : metricsSource,

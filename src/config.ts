@@ -57,6 +57,8 @@ const EnvSchema = z.object({
             .filter(Boolean),
     ),
   COPYGRAPH_UPSTREAM_TIMEOUT_MS: int(100, 600_000).default(15_000),
+  /** The largest request body (1 MiB by default; a `copyObjects` of 100,000 pairs needs about 16 MiB). */
+  COPYGRAPH_MAX_BODY_BYTES: int(64 * 1024, 256 * 1024 * 1024).default(1024 * 1024),
   COPYGRAPH_POLL_INITIAL_MS: int(10, 600_000).default(1_000),
   COPYGRAPH_POLL_MAX_MS: int(10, 3_600_000).default(30_000),
   COPYGRAPH_TASK_MAX_AGE_S: int(1, 30 * 86_400).default(86_400),
@@ -79,6 +81,8 @@ const EnvSchema = z.object({
   QINIU_ACCESS_KEY: secret.optional(),
   QINIU_SECRET_KEY: secret.optional(),
   QINIU_RS_URL: url.default('https://rs-z0.qiniuapi.com'),
+  /** The region's RSF host, for listing a bucket (bulk copies by prefix). */
+  QINIU_RSF_URL: url.default('https://rsf-z0.qiniuapi.com'),
   QINIU_SIGNATURE: z.enum(['Qiniu', 'QBox']).default('Qiniu'),
   COZE_TOKEN: secret.optional(),
   COZE_BASE_URL: url.default('https://api.coze.cn'),
@@ -111,6 +115,7 @@ export type Env = z.infer<typeof EnvSchema>;
 
 export interface UpstreamUrls {
   readonly qiniuRs: string;
+  readonly qiniuRsf: string;
   readonly coze: string;
   readonly feishu: string;
   readonly pan123: string;
@@ -133,6 +138,7 @@ export interface Config {
   /** Origins allowed to call cross-origin ('*' allows any). */
   readonly corsOrigins: readonly string[];
   readonly upstreamTimeoutMs: number;
+  readonly maxBodyBytes: number;
   readonly poll: { readonly initialIntervalMs: number; readonly maxIntervalMs: number; readonly maxTaskAgeMs: number };
   /**
    * Idempotency keys: how long one is kept, and how long a claim whose task was never stored counts as
@@ -250,6 +256,7 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>> 
     introspection: env.COPYGRAPH_INTROSPECTION ?? !production,
     corsOrigins: env.COPYGRAPH_CORS_ORIGINS ?? (production ? [] : [...SANDBOX_ORIGINS, ...DEV_ORIGINS]),
     upstreamTimeoutMs: env.COPYGRAPH_UPSTREAM_TIMEOUT_MS,
+    maxBodyBytes: env.COPYGRAPH_MAX_BODY_BYTES,
     poll: { initialIntervalMs: env.COPYGRAPH_POLL_INITIAL_MS, maxIntervalMs: env.COPYGRAPH_POLL_MAX_MS, maxTaskAgeMs: env.COPYGRAPH_TASK_MAX_AGE_S * 1000 },
     idempotency: {
       ttlMs: env.COPYGRAPH_IDEMPOTENCY_TTL_HOURS * 3_600_000,
@@ -260,7 +267,14 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>> 
     feishuRateLimitPerMinute: env.FEISHU_RATE_LIMIT_PER_MINUTE,
     feishuNodeCache: { ttlMs: env.FEISHU_NODE_CACHE_TTL_MS, maxEntries: env.FEISHU_NODE_CACHE_MAX_ENTRIES },
     pollsPerSecond: { coze: env.COZE_POLLS_PER_SECOND, pan123: env.PAN123_POLLS_PER_SECOND },
-    urls: { qiniuRs: env.QINIU_RS_URL, coze: env.COZE_BASE_URL, feishu: env.FEISHU_BASE_URL, pan123: env.PAN123_BASE_URL, blue: env.BLUE_ENDPOINT },
+    urls: {
+      qiniuRs: env.QINIU_RS_URL,
+      qiniuRsf: env.QINIU_RSF_URL,
+      coze: env.COZE_BASE_URL,
+      feishu: env.FEISHU_BASE_URL,
+      pan123: env.PAN123_BASE_URL,
+      blue: env.BLUE_ENDPOINT,
+    },
     credentials,
     metricsPort: env.COPYGRAPH_METRICS_PORT,
     tracing,

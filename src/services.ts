@@ -14,7 +14,14 @@ import { FeishuOutcomeLookup } from './pollers/outcome-feishu.ts';
 import { QiniuOutcomeLookup } from './pollers/outcome-qiniu.ts';
 import { OutcomePoller } from './pollers/outcome-resolution.ts';
 import { createPostgresLock, type KeyedLock } from './core/locks.ts';
+import { qiniuBulkPoller } from './pollers/qiniu-bulk.ts';
+import { feishuTreePoller } from './pollers/feishu-bulk.ts';
+import { blueBulkPoller } from './pollers/blue-bulk.ts';
+import { withCozeBulk } from './pollers/coze-bulk.ts';
+import type { TaskItemStore } from './tasks/items.ts';
+import { itemStoreFor } from './tasks/store/engine-items.ts';
 import { type LimiterClock, type RateBudget, SharedRateBudget } from './core/rate-limiter.ts';
+import { routeByKind } from './pollers/routing.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './core/logger.ts';
 import { createInProcessLeases, createTakeover, type Takeover, type TaskLeases } from './tasks/leases.ts';
@@ -33,6 +40,8 @@ export interface Services {
   readonly config: Config;
   readonly logger: Logger;
   readonly store: TaskStore;
+  /** The items of bulk copies, in the task store's engine. */
+  readonly items: TaskItemStore;
   readonly pubsub: TaskPubSub;
   /** Which replica polls which task (in-process unless the engine is shared). */
   readonly leases: TaskLeases;
@@ -79,6 +88,7 @@ export interface SharedBudgets {
 
 export function createServices(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Services {
   const store = overrides.store ?? createSqliteTaskStore(config.dbPath);
+  const items = itemStoreFor(store);
   const pubsub = overrides.pubsub ?? createInProcessPubSub();
   const leases = overrides.leases ?? createInProcessLeases();
   const tasks = new TaskService(store, pubsub);
@@ -107,7 +117,12 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     maxTaskAgeMs: config.poll.maxTaskAgeMs,
     log: (msg, fields) => logger.info(fields ?? {}, msg),
   });
-  const qiniu = new QiniuClient({ rsUrl: config.urls.qiniuRs, timeoutMs: config.upstreamTimeoutMs, signature: config.qiniuSignature });
+  const qiniu = new QiniuClient({
+    rsUrl: config.urls.qiniuRs,
+    rsfUrl: config.urls.qiniuRsf,
+    timeoutMs: config.upstreamTimeoutMs,
+    signature: config.qiniuSignature,
+  });
   const feishu = new FeishuWikiClient({
     baseUrl: config.urls.feishu,
     timeoutMs: config.upstreamTimeoutMs,
@@ -119,7 +134,7 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
   const coze = new CozeClient({ baseUrl: config.urls.coze, timeoutMs: config.upstreamTimeoutMs });
   const pan123 = new Pan123Client({ baseUrl: config.urls.pan123, timeoutMs: config.upstreamTimeoutMs });
   // Registered before `resumeTasks` runs, so resumed Coze and 123pan tasks find their poller.
-  const cozePoller = new CozePoller(coze, config.pollsPerSecond.coze);
+  const cozePoller = withCozeBulk(new CozePoller(coze, config.pollsPerSecond.coze), coze, items);
   const pan123Poller = new Pan123Poller(pan123, config.pollsPerSecond.pan123);
   const shared = overrides.shared;
   watcher.register(shared ? withPollBudget(cozePoller, shared.polls.coze) : cozePoller);
@@ -127,12 +142,13 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
   // On the limiters' clock: tests that move time for the limiter move the cache's too.
   const clock = overrides.rateLimitClock;
   const wikiNodes = new WikiNodeCache({ ...config.feishuNodeCache, ...(clock ? { now: () => clock.now() } : {}) });
-  // Synchronous copies have a poller only to find out what happened to a copy whose answer was lost.
+  // Synchronous copies have a poller to find out what happened to a copy whose answer was lost, and
+  // one for their bulk forms: each task goes to the one its plan names.
   const outcome = { settleMs: config.upstreamTimeoutMs, giveUpMs: Math.max(60_000, 10 * config.upstreamTimeoutMs), maxPollsPerSecond: 5 };
-  watcher.register(new OutcomePoller(new QiniuOutcomeLookup(qiniu), outcome));
-  watcher.register(new OutcomePoller(new FeishuOutcomeLookup(feishu), outcome));
-  watcher.register(new OutcomePoller(new BlueOutcomeLookup(blue), outcome));
-  return { config, logger, store, pubsub, leases, takeover, tasks, watcher, idempotency, qiniu, feishu, wikiNodes, blue, coze, pan123 };
+  watcher.register(routeByKind('qiniu-bulk', qiniuBulkPoller(qiniu, items), new OutcomePoller(new QiniuOutcomeLookup(qiniu), outcome)));
+  watcher.register(routeByKind('feishu-tree', feishuTreePoller(feishu, items), new OutcomePoller(new FeishuOutcomeLookup(feishu), outcome)));
+  watcher.register(routeByKind('blue-bulk', blueBulkPoller(blue, items), new OutcomePoller(new BlueOutcomeLookup(blue), outcome)));
+  return { config, logger, store, items, pubsub, leases, takeover, tasks, watcher, idempotency, qiniu, feishu, wikiNodes, blue, coze, pan123 };
 }
 
 /**

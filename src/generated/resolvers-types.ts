@@ -129,6 +129,22 @@ export type BlueUser = {
 /** The resource a copy produced. */
 export type CopiedResource = BlueTodo | CozeEntity | PanImageCopy | StorageObject | UnidentifiedBlueTodo | WikiNode;
 
+/** Copy several Coze bots, apps and workflows into one workspace. */
+export type CopyCozeEntitiesInput = {
+  /** The entities (1 to 100), in order. */
+  entities: Array<CozeEntityRefInput>;
+  /**
+   * Makes this copy safe to retry, as on every copy mutation: the same key and input answer the same task
+   * and copy nothing again (see `CopyObjectInput.idempotencyKey`).
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** The workspace the copies go to (empty: each entity's own). */
+  toWorkspaceId?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The task of a bulk Coze copy (asynchronous), or why it was refused. */
+export type CopyCozeEntitiesResult = CopyTask | IdempotencyKeyReusedError | InvalidInputError | UpstreamError;
+
 /** Copy a Coze bot, app or workflow. */
 export type CopyCozeEntityInput = {
   /** The id of the resource to copy (Coze ids are int64 numbers written as strings). */
@@ -252,8 +268,46 @@ export type CopyObjectInput = {
   source: ObjectLocationInput;
 };
 
+/** One object to copy in a bulk Qiniu copy. */
+export type CopyObjectPairInput = {
+  /** Where the copy goes (same account and region). */
+  destination: ObjectLocationInput;
+  /** The object to copy. */
+  source: ObjectLocationInput;
+};
+
 /** The task of a Qiniu copy (born final), or why it was refused. */
 export type CopyObjectResult = CopyTask | IdempotencyKeyReusedError | InvalidInputError | UpstreamError;
+
+/** Copy many Qiniu objects: either `objects` (1 to 100,000 pairs) or `prefix`, not both. */
+export type CopyObjectsInput = {
+  /**
+   * Makes this copy safe to retry, as on every copy mutation: the same key and input answer the same task
+   * and copy nothing again (see `CopyObjectInput.idempotencyKey`).
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** The pairs to copy, in order. */
+  objects?: InputMaybe<Array<CopyObjectPairInput>>;
+  /** Replace destinations that exist (`/force/true`); otherwise each such item fails with `ALREADY_EXISTS`. */
+  overwrite?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Every object under a prefix (listed page by page as the copy goes). */
+  prefix?: InputMaybe<CopyObjectsPrefixInput>;
+};
+
+/** Every object under a prefix, copied under another prefix: `sourcePrefix` + rest → `destinationPrefix` + rest. */
+export type CopyObjectsPrefixInput = {
+  /** The bucket the copies go to. */
+  destinationBucket: Scalars['String']['input'];
+  /** Replaces `sourcePrefix` in each copied key. */
+  destinationPrefix: Scalars['String']['input'];
+  /** The bucket to list. */
+  sourceBucket: Scalars['String']['input'];
+  /** Copy every object whose key starts with this (may be empty: the whole bucket). */
+  sourcePrefix: Scalars['String']['input'];
+};
+
+/** The task of a bulk Qiniu copy (asynchronous; follow it with `copyTaskUpdated`), or why it was refused. */
+export type CopyObjectsResult = CopyTask | IdempotencyKeyReusedError | InvalidInputError | UpstreamError;
 
 /** Progress of a task made of parts (123pan copies are split into upstream tasks of at most 100 ids). */
 export type CopyProgress = {
@@ -302,6 +356,11 @@ export type CopyTask = Node & {
   id: Scalars['ID']['output'];
   /** Whether the status is final (`SUCCEEDED`, `FAILED`, `PARTIALLY_SUCCEEDED`): no further updates will come. */
   isFinal: Scalars['Boolean']['output'];
+  /**
+   * The items of a bulk copy, page by page (empty for a copy of one thing). `failures` lists only the
+   * first 100 failed items; page here with `status: FAILED` for all of them.
+   */
+  items: CopyTaskItemConnection;
   /** How far the copy has got, when the upstream reports it. */
   progress?: Maybe<CopyProgress>;
   /** The service the copy runs against. */
@@ -321,6 +380,17 @@ export type CopyTask = Node & {
   upstreamTaskId?: Maybe<Scalars['String']['output']>;
   /** The upstream's task ids, in submission order: one for most asynchronous copies, several when the copy was split (123pan), none for synchronous copies. */
   upstreamTaskIds: Array<Scalars['String']['output']>;
+};
+
+
+/**
+ * One copy, from the moment it was asked for until it is final. Synchronous copies are born final.
+ * Only the caller that started a task can see it.
+ */
+export type CopyTaskItemsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<CopyTaskItemStatus>;
 };
 
 /** A page of tasks, newest first. */
@@ -363,6 +433,60 @@ export type CopyTaskFilter = {
   /** Only tasks in one of these states. */
   status?: InputMaybe<Array<CopyTaskStatus>>;
 };
+
+/**
+ * One item of a bulk copy (`copyObjects`, `copyWikiTree`, `copyTodos`, `copyCozeEntities`): an object, a
+ * node, a record or an entity.
+ */
+export type CopyTaskItem = {
+  __typename?: 'CopyTaskItem';
+  /** Why it was not copied. */
+  error?: Maybe<CopyTaskItemError>;
+  /** The item upstream: `bucket:key` of a Qiniu source, a wiki node token, a Blue record id, a Coze entity id. */
+  itemId: Scalars['String']['output'];
+  /** What else is known about a copied item (Blue: why its copy could not be identified, as `UnidentifiedBlueTodo` says). */
+  note?: Maybe<Scalars['String']['output']>;
+  /** The copy, once made: `bucket:key` of the Qiniu destination, the new node token, record id or entity id. */
+  result?: Maybe<Scalars['String']['output']>;
+  /** Where it stands. */
+  status: CopyTaskItemStatus;
+};
+
+/** A page of a task's items, in the order the copy takes them. */
+export type CopyTaskItemConnection = {
+  __typename?: 'CopyTaskItemConnection';
+  /** The items on this page with their cursors. */
+  edges: Array<CopyTaskItemEdge>;
+  /** Where this page sits. */
+  pageInfo: CopyTaskPageInfo;
+};
+
+/** One item in a connection. */
+export type CopyTaskItemEdge = {
+  __typename?: 'CopyTaskItemEdge';
+  /** Pass as `after` to get the items after this one. */
+  cursor: Scalars['String']['output'];
+  /** The item. */
+  node: CopyTaskItem;
+};
+
+/** Why one item of a bulk copy was not copied. */
+export type CopyTaskItemError = CopyError & {
+  __typename?: 'CopyTaskItemError';
+  /** The mapped reason (614 → `ALREADY_EXISTS`, 612 → `NOT_FOUND`, …). */
+  code: CopyErrorCode;
+  /** A human-readable explanation. */
+  message: Scalars['String']['output'];
+};
+
+/** Where one item of a bulk copy stands. */
+export type CopyTaskItemStatus =
+  /** Not copied; see `error`. */
+  | 'FAILED'
+  /** Not copied yet (or its outcome is still being settled). */
+  | 'PENDING'
+  /** Copied. */
+  | 'SUCCEEDED';
 
 /** Pagination state of a connection. */
 export type CopyTaskPageInfo = {
@@ -417,6 +541,24 @@ export type CopyTodoInput = {
 /** The task of a Blue copy (born final), or why it was refused. */
 export type CopyTodoResult = CopyTask | IdempotencyKeyReusedError | InvalidInputError | UpstreamError;
 
+/** Copy many Blue records into one list with the same options. */
+export type CopyTodosInput = {
+  /**
+   * Makes this copy safe to retry, as on every copy mutation: the same key and input answer the same task
+   * and copy nothing again (see `CopyObjectInput.idempotencyKey`).
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** The parts of each record to copy, as for `copyTodo`. */
+  options: Array<BlueCopyOption>;
+  /** The records to copy, in order (1 to 1,000). */
+  todoIds: Array<Scalars['String']['input']>;
+  /** The list the copies go to (at its bottom, in order). */
+  todoListId: Scalars['String']['input'];
+};
+
+/** The task of a bulk Blue copy (asynchronous), or why it was refused. */
+export type CopyTodosResult = CopyTask | IdempotencyKeyReusedError | InvalidInputError | UpstreamError;
+
 /**
  * Copy one wiki node (the node only, not its descendants). Give `targetParentToken`, `targetSpaceId`, or
  * both; they cannot both be empty.
@@ -446,6 +588,30 @@ export type CopyWikiNodeInput = {
 /** The task of a wiki copy (born final, with the new `WikiNode` as its result), or why it was refused. */
 export type CopyWikiNodeResult = CopyTask | IdempotencyKeyReusedError | InvalidInputError | UpstreamError;
 
+/** Copy a wiki node with all its descendants. */
+export type CopyWikiTreeInput = {
+  /**
+   * Makes this copy safe to retry, as on every copy mutation: the same key and input answer the same task
+   * and copy nothing again (see `CopyObjectInput.idempotencyKey`).
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** How many levels below the top node to copy: 0 copies the node alone; default and maximum 50 (Feishu's depth limit). */
+  maxDepth?: InputMaybe<Scalars['Int']['input']>;
+  /** The top node of the tree to copy. */
+  nodeToken: Scalars['String']['input'];
+  /** The space of the node to copy. */
+  spaceId: Scalars['String']['input'];
+  /** Where the copy of the top node goes; its children go under it, and so on down. */
+  targetParentToken?: InputMaybe<Scalars['String']['input']>;
+  /** The space the copies go to (needed when `targetParentToken` is not given: the copy is then at the top level). */
+  targetSpaceId?: InputMaybe<Scalars['String']['input']>;
+  /** A new title for the copy of the top node (the others keep theirs). */
+  title?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The task of a wiki tree copy (asynchronous; follow it with `copyTaskUpdated`), or why it was refused. */
+export type CopyWikiTreeResult = CopyTask | IdempotencyKeyReusedError | InvalidInputError | UpstreamError;
+
 /** A `copyCozeEntity` request. */
 export type CozeCopyRequest = {
   __typename?: 'CozeCopyRequest';
@@ -471,6 +637,14 @@ export type CozeEntity = {
   type: CozeEntityType;
   /** The workspace the copy lives in; null when Coze did not say (a same-workspace bot copy without `toWorkspaceId`). */
   workspaceId?: Maybe<Scalars['ID']['output']>;
+};
+
+/** One Coze entity to copy. */
+export type CozeEntityRefInput = {
+  /** The entity's id. */
+  entityId: Scalars['String']['input'];
+  /** What it is. */
+  entityType: CozeEntityType;
 };
 
 /** The kind of Coze resource a copy works on (Coze `entity_type`). */
@@ -534,6 +708,11 @@ export type InvalidInputField = {
 export type Mutation = {
   __typename?: 'Mutation';
   /**
+   * Copy several Coze entities into one workspace as one task: one item per entity; a synchronous bot copy
+   * is done at once, every other is followed as its Coze task, whose `failed_reasons` become the item's error.
+   */
+  copyCozeEntities: CopyCozeEntitiesResult;
+  /**
    * Copy a Coze bot, app or workflow, within its workspace or into another one of the same team.
    * Follow an asynchronous copy with `copyTaskUpdated`; `result` is the `CozeEntity` once it exists.
    */
@@ -546,6 +725,12 @@ export type Mutation = {
   copyImages: CopyImagesResult;
   /** Copy an object between buckets (or keys) in Qiniu Kodo. Synchronous: the task is final when this answers. */
   copyObject: CopyObjectResult;
+  /**
+   * Copy many Qiniu objects as one task: `/batch` requests of at most 1,000 copy ops, one item per object
+   * (`CopyTask.items`), progress in objects, resumable after a restart without copying an object twice.
+   * The task ends `SUCCEEDED`, `PARTIALLY_SUCCEEDED` (some items failed) or `FAILED`.
+   */
+  copyObjects: CopyObjectsResult;
   /**
    * Copy a Blue record into a list, with the parts chosen in `options`. Synchronous: the task is final
    * (SUCCEEDED) when this answers. Copying inside a project needs MEMBER or above on it; across projects,
@@ -560,12 +745,32 @@ export type Mutation = {
    */
   copyTodo: CopyTodoResult;
   /**
+   * Copy up to 1,000 Blue records into one list as one task, one after another: each item's `result` is
+   * the new record's id, identified as `copyTodo` identifies it, or null with the reason in `note`
+   * (`UnidentifiedBlueTodo`). A copy whose answer was lost fails `OUTCOME_UNKNOWN` and is not sent again.
+   */
+  copyTodos: CopyTodosResult;
+  /**
    * Copy a Feishu / Lark wiki node under another parent or into another space. Synchronous: the task is
    * final when this answers. Runs as the app (`tenant_access_token`) or, when the request sends
    * `x-feishu-user-access-token`, as that signed-in user. copygraph keeps to Feishu's 100 calls a minute per
    * app (or user): a burst waits briefly instead of being throttled upstream.
    */
   copyWikiNode: CopyWikiNodeResult;
+  /**
+   * Copy a Feishu wiki node and every descendant, in order, each under the copy of its parent, as one task:
+   * one item per node (`result` = the new node token), within Feishu's 100 calls a minute, resumable
+   * without copying a node twice. Feishu's limits (depth 50, 2,000 children per parent, 400,000 nodes per
+   * space: 131003) fail the items they hit with `LIMIT_EXCEEDED`; the descendants of a node that was not
+   * copied fail with it. The task's `result` is the copy of the top node.
+   */
+  copyWikiTree: CopyWikiTreeResult;
+};
+
+
+/** The root of every copy. Declared here once; the other provider files extend it. */
+export type MutationCopyCozeEntitiesArgs = {
+  input: CopyCozeEntitiesInput;
 };
 
 
@@ -588,14 +793,32 @@ export type MutationCopyObjectArgs = {
 
 
 /** The root of every copy. Declared here once; the other provider files extend it. */
+export type MutationCopyObjectsArgs = {
+  input: CopyObjectsInput;
+};
+
+
+/** The root of every copy. Declared here once; the other provider files extend it. */
 export type MutationCopyTodoArgs = {
   input: CopyTodoInput;
 };
 
 
 /** The root of every copy. Declared here once; the other provider files extend it. */
+export type MutationCopyTodosArgs = {
+  input: CopyTodosInput;
+};
+
+
+/** The root of every copy. Declared here once; the other provider files extend it. */
 export type MutationCopyWikiNodeArgs = {
   input: CopyWikiNodeInput;
+};
+
+
+/** The root of every copy. Declared here once; the other provider files extend it. */
+export type MutationCopyWikiTreeArgs = {
+  input: CopyWikiTreeInput;
 };
 
 /** An object with a global id, refetchable with `Query.node(id)`. */
@@ -1024,6 +1247,12 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
     | ( UnidentifiedBlueTodo & { __typename: 'UnidentifiedBlueTodo' } )
     | ( WikiNodeModel & { __typename: 'WikiNode' } )
   ;
+  CopyCozeEntitiesResult:
+    | ( CopyTaskRecord & { __typename: 'CopyTask' } )
+    | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
+    | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+    | ( UpstreamError & { __typename: 'UpstreamError' } )
+  ;
   CopyCozeEntityResult:
     | ( CopyTaskRecord & { __typename: 'CopyTask' } )
     | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
@@ -1042,6 +1271,12 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( UpstreamError & { __typename: 'UpstreamError' } )
   ;
+  CopyObjectsResult:
+    | ( CopyTaskRecord & { __typename: 'CopyTask' } )
+    | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
+    | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+    | ( UpstreamError & { __typename: 'UpstreamError' } )
+  ;
   CopyRequestSummary:
     | ( CozeCopyRequest & { __typename: 'CozeCopyRequest' } )
     | ( ImageCopyRequest & { __typename: 'ImageCopyRequest' } )
@@ -1055,7 +1290,19 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( UpstreamError & { __typename: 'UpstreamError' } )
   ;
+  CopyTodosResult:
+    | ( CopyTaskRecord & { __typename: 'CopyTask' } )
+    | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
+    | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+    | ( UpstreamError & { __typename: 'UpstreamError' } )
+  ;
   CopyWikiNodeResult:
+    | ( CopyTaskRecord & { __typename: 'CopyTask' } )
+    | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
+    | ( InvalidInputError & { __typename: 'InvalidInputError' } )
+    | ( UpstreamError & { __typename: 'UpstreamError' } )
+  ;
+  CopyWikiTreeResult:
     | ( CopyTaskRecord & { __typename: 'CopyTask' } )
     | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
@@ -1067,6 +1314,7 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
 export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
   CopyError:
     | ( CopyTaskError & { __typename: 'CopyTaskError' } )
+    | ( CopyTaskItemError & { __typename: 'CopyTaskItemError' } )
     | ( IdempotencyKeyReusedError & { __typename: 'IdempotencyKeyReusedError' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( UpstreamError & { __typename: 'UpstreamError' } )
@@ -1087,6 +1335,8 @@ export type ResolversTypes = {
   BlueTodoList: ResolverTypeWrapper<BlueTodoList>;
   BlueUser: ResolverTypeWrapper<BlueUser>;
   CopiedResource: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopiedResource']>;
+  CopyCozeEntitiesInput: CopyCozeEntitiesInput;
+  CopyCozeEntitiesResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyCozeEntitiesResult']>;
   CopyCozeEntityInput: CopyCozeEntityInput;
   CopyCozeEntityResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyCozeEntityResult']>;
   CopyError: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['CopyError']>;
@@ -1095,7 +1345,11 @@ export type ResolversTypes = {
   CopyImagesResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyImagesResult']>;
   CopyItemFailure: ResolverTypeWrapper<CopyItemFailure>;
   CopyObjectInput: CopyObjectInput;
+  CopyObjectPairInput: CopyObjectPairInput;
   CopyObjectResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyObjectResult']>;
+  CopyObjectsInput: CopyObjectsInput;
+  CopyObjectsPrefixInput: CopyObjectsPrefixInput;
+  CopyObjectsResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyObjectsResult']>;
   CopyProgress: ResolverTypeWrapper<CopyProgress>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CopyProvider: CopyProvider;
@@ -1105,14 +1359,24 @@ export type ResolversTypes = {
   CopyTaskEdge: ResolverTypeWrapper<Omit<CopyTaskEdge, 'node'> & { node: ResolversTypes['CopyTask'] }>;
   CopyTaskError: ResolverTypeWrapper<CopyTaskError>;
   CopyTaskFilter: CopyTaskFilter;
+  CopyTaskItem: ResolverTypeWrapper<CopyTaskItem>;
+  CopyTaskItemConnection: ResolverTypeWrapper<CopyTaskItemConnection>;
+  CopyTaskItemEdge: ResolverTypeWrapper<CopyTaskItemEdge>;
+  CopyTaskItemError: ResolverTypeWrapper<CopyTaskItemError>;
+  CopyTaskItemStatus: CopyTaskItemStatus;
   CopyTaskPageInfo: ResolverTypeWrapper<CopyTaskPageInfo>;
   CopyTaskStatus: CopyTaskStatus;
   CopyTodoInput: CopyTodoInput;
   CopyTodoResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyTodoResult']>;
+  CopyTodosInput: CopyTodosInput;
+  CopyTodosResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyTodosResult']>;
   CopyWikiNodeInput: CopyWikiNodeInput;
   CopyWikiNodeResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyWikiNodeResult']>;
+  CopyWikiTreeInput: CopyWikiTreeInput;
+  CopyWikiTreeResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyWikiTreeResult']>;
   CozeCopyRequest: ResolverTypeWrapper<CozeCopyRequest>;
   CozeEntity: ResolverTypeWrapper<CozeEntityRef>;
+  CozeEntityRefInput: CozeEntityRefInput;
   CozeEntityType: CozeEntityType;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   IdempotencyKeyReusedError: ResolverTypeWrapper<IdempotencyKeyReusedError>;
@@ -1151,6 +1415,8 @@ export type ResolversParentTypes = {
   BlueTodoList: BlueTodoList;
   BlueUser: BlueUser;
   CopiedResource: ResolversUnionTypes<ResolversParentTypes>['CopiedResource'];
+  CopyCozeEntitiesInput: CopyCozeEntitiesInput;
+  CopyCozeEntitiesResult: ResolversUnionTypes<ResolversParentTypes>['CopyCozeEntitiesResult'];
   CopyCozeEntityInput: CopyCozeEntityInput;
   CopyCozeEntityResult: ResolversUnionTypes<ResolversParentTypes>['CopyCozeEntityResult'];
   CopyError: ResolversInterfaceTypes<ResolversParentTypes>['CopyError'];
@@ -1158,7 +1424,11 @@ export type ResolversParentTypes = {
   CopyImagesResult: ResolversUnionTypes<ResolversParentTypes>['CopyImagesResult'];
   CopyItemFailure: CopyItemFailure;
   CopyObjectInput: CopyObjectInput;
+  CopyObjectPairInput: CopyObjectPairInput;
   CopyObjectResult: ResolversUnionTypes<ResolversParentTypes>['CopyObjectResult'];
+  CopyObjectsInput: CopyObjectsInput;
+  CopyObjectsPrefixInput: CopyObjectsPrefixInput;
+  CopyObjectsResult: ResolversUnionTypes<ResolversParentTypes>['CopyObjectsResult'];
   CopyProgress: CopyProgress;
   Int: Scalars['Int']['output'];
   CopyRequestSummary: ResolversUnionTypes<ResolversParentTypes>['CopyRequestSummary'];
@@ -1167,13 +1437,22 @@ export type ResolversParentTypes = {
   CopyTaskEdge: Omit<CopyTaskEdge, 'node'> & { node: ResolversParentTypes['CopyTask'] };
   CopyTaskError: CopyTaskError;
   CopyTaskFilter: CopyTaskFilter;
+  CopyTaskItem: CopyTaskItem;
+  CopyTaskItemConnection: CopyTaskItemConnection;
+  CopyTaskItemEdge: CopyTaskItemEdge;
+  CopyTaskItemError: CopyTaskItemError;
   CopyTaskPageInfo: CopyTaskPageInfo;
   CopyTodoInput: CopyTodoInput;
   CopyTodoResult: ResolversUnionTypes<ResolversParentTypes>['CopyTodoResult'];
+  CopyTodosInput: CopyTodosInput;
+  CopyTodosResult: ResolversUnionTypes<ResolversParentTypes>['CopyTodosResult'];
   CopyWikiNodeInput: CopyWikiNodeInput;
   CopyWikiNodeResult: ResolversUnionTypes<ResolversParentTypes>['CopyWikiNodeResult'];
+  CopyWikiTreeInput: CopyWikiTreeInput;
+  CopyWikiTreeResult: ResolversUnionTypes<ResolversParentTypes>['CopyWikiTreeResult'];
   CozeCopyRequest: CozeCopyRequest;
   CozeEntity: CozeEntityRef;
+  CozeEntityRefInput: CozeEntityRefInput;
   DateTime: Scalars['DateTime']['output'];
   IdempotencyKeyReusedError: IdempotencyKeyReusedError;
   ImageCopyRequest: ImageCopyRequest;
@@ -1246,12 +1525,16 @@ export type CopiedResourceResolvers<ContextType = RequestContext, ParentType ext
   __resolveType: TypeResolveFn<'BlueTodo' | 'CozeEntity' | 'PanImageCopy' | 'StorageObject' | 'UnidentifiedBlueTodo' | 'WikiNode', ParentType, ContextType>;
 };
 
+export type CopyCozeEntitiesResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyCozeEntitiesResult'] = ResolversParentTypes['CopyCozeEntitiesResult']> = {
+  __resolveType: TypeResolveFn<'CopyTask' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+};
+
 export type CopyCozeEntityResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyCozeEntityResult'] = ResolversParentTypes['CopyCozeEntityResult']> = {
   __resolveType: TypeResolveFn<'CopyTask' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
 export type CopyErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyError'] = ResolversParentTypes['CopyError']> = {
-  __resolveType: TypeResolveFn<'CopyTaskError' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CopyTaskError' | 'CopyTaskItemError' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
 export type CopyImagesResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyImagesResult'] = ResolversParentTypes['CopyImagesResult']> = {
@@ -1266,6 +1549,10 @@ export type CopyItemFailureResolvers<ContextType = RequestContext, ParentType ex
 };
 
 export type CopyObjectResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyObjectResult'] = ResolversParentTypes['CopyObjectResult']> = {
+  __resolveType: TypeResolveFn<'CopyTask' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+};
+
+export type CopyObjectsResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyObjectsResult'] = ResolversParentTypes['CopyObjectsResult']> = {
   __resolveType: TypeResolveFn<'CopyTask' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
@@ -1286,6 +1573,7 @@ export type CopyTaskResolvers<ContextType = RequestContext, ParentType extends R
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isFinal?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  items?: Resolver<ResolversTypes['CopyTaskItemConnection'], ParentType, ContextType, RequireFields<CopyTaskItemsArgs, 'first'>>;
   progress?: Resolver<Maybe<ResolversTypes['CopyProgress']>, ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['CopyProvider'], ParentType, ContextType>;
   request?: Resolver<Maybe<ResolversTypes['CopyRequestSummary']>, ParentType, ContextType>;
@@ -1316,6 +1604,30 @@ export type CopyTaskErrorResolvers<ContextType = RequestContext, ParentType exte
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type CopyTaskItemResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTaskItem'] = ResolversParentTypes['CopyTaskItem']> = {
+  error?: Resolver<Maybe<ResolversTypes['CopyTaskItemError']>, ParentType, ContextType>;
+  itemId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  result?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['CopyTaskItemStatus'], ParentType, ContextType>;
+};
+
+export type CopyTaskItemConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTaskItemConnection'] = ResolversParentTypes['CopyTaskItemConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['CopyTaskItemEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['CopyTaskPageInfo'], ParentType, ContextType>;
+};
+
+export type CopyTaskItemEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTaskItemEdge'] = ResolversParentTypes['CopyTaskItemEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['CopyTaskItem'], ParentType, ContextType>;
+};
+
+export type CopyTaskItemErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTaskItemError'] = ResolversParentTypes['CopyTaskItemError']> = {
+  code?: Resolver<ResolversTypes['CopyErrorCode'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type CopyTaskPageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTaskPageInfo'] = ResolversParentTypes['CopyTaskPageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -1327,7 +1639,15 @@ export type CopyTodoResultResolvers<ContextType = RequestContext, ParentType ext
   __resolveType: TypeResolveFn<'CopyTask' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
+export type CopyTodosResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTodosResult'] = ResolversParentTypes['CopyTodosResult']> = {
+  __resolveType: TypeResolveFn<'CopyTask' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+};
+
 export type CopyWikiNodeResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyWikiNodeResult'] = ResolversParentTypes['CopyWikiNodeResult']> = {
+  __resolveType: TypeResolveFn<'CopyTask' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+};
+
+export type CopyWikiTreeResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyWikiTreeResult'] = ResolversParentTypes['CopyWikiTreeResult']> = {
   __resolveType: TypeResolveFn<'CopyTask' | 'IdempotencyKeyReusedError' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
 };
 
@@ -1379,11 +1699,15 @@ export type InvalidInputFieldResolvers<ContextType = RequestContext, ParentType 
 };
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  copyCozeEntities?: Resolver<ResolversTypes['CopyCozeEntitiesResult'], ParentType, ContextType, RequireFields<MutationCopyCozeEntitiesArgs, 'input'>>;
   copyCozeEntity?: Resolver<ResolversTypes['CopyCozeEntityResult'], ParentType, ContextType, RequireFields<MutationCopyCozeEntityArgs, 'input'>>;
   copyImages?: Resolver<ResolversTypes['CopyImagesResult'], ParentType, ContextType, RequireFields<MutationCopyImagesArgs, 'input'>>;
   copyObject?: Resolver<ResolversTypes['CopyObjectResult'], ParentType, ContextType, RequireFields<MutationCopyObjectArgs, 'input'>>;
+  copyObjects?: Resolver<ResolversTypes['CopyObjectsResult'], ParentType, ContextType, RequireFields<MutationCopyObjectsArgs, 'input'>>;
   copyTodo?: Resolver<ResolversTypes['CopyTodoResult'], ParentType, ContextType, RequireFields<MutationCopyTodoArgs, 'input'>>;
+  copyTodos?: Resolver<ResolversTypes['CopyTodosResult'], ParentType, ContextType, RequireFields<MutationCopyTodosArgs, 'input'>>;
   copyWikiNode?: Resolver<ResolversTypes['CopyWikiNodeResult'], ParentType, ContextType, RequireFields<MutationCopyWikiNodeArgs, 'input'>>;
+  copyWikiTree?: Resolver<ResolversTypes['CopyWikiTreeResult'], ParentType, ContextType, RequireFields<MutationCopyWikiTreeArgs, 'input'>>;
 };
 
 export type NodeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
@@ -1510,20 +1834,28 @@ export type Resolvers<ContextType = RequestContext> = {
   BlueTodoList?: BlueTodoListResolvers<ContextType>;
   BlueUser?: BlueUserResolvers<ContextType>;
   CopiedResource?: CopiedResourceResolvers<ContextType>;
+  CopyCozeEntitiesResult?: CopyCozeEntitiesResultResolvers<ContextType>;
   CopyCozeEntityResult?: CopyCozeEntityResultResolvers<ContextType>;
   CopyError?: CopyErrorResolvers<ContextType>;
   CopyImagesResult?: CopyImagesResultResolvers<ContextType>;
   CopyItemFailure?: CopyItemFailureResolvers<ContextType>;
   CopyObjectResult?: CopyObjectResultResolvers<ContextType>;
+  CopyObjectsResult?: CopyObjectsResultResolvers<ContextType>;
   CopyProgress?: CopyProgressResolvers<ContextType>;
   CopyRequestSummary?: CopyRequestSummaryResolvers<ContextType>;
   CopyTask?: CopyTaskResolvers<ContextType>;
   CopyTaskConnection?: CopyTaskConnectionResolvers<ContextType>;
   CopyTaskEdge?: CopyTaskEdgeResolvers<ContextType>;
   CopyTaskError?: CopyTaskErrorResolvers<ContextType>;
+  CopyTaskItem?: CopyTaskItemResolvers<ContextType>;
+  CopyTaskItemConnection?: CopyTaskItemConnectionResolvers<ContextType>;
+  CopyTaskItemEdge?: CopyTaskItemEdgeResolvers<ContextType>;
+  CopyTaskItemError?: CopyTaskItemErrorResolvers<ContextType>;
   CopyTaskPageInfo?: CopyTaskPageInfoResolvers<ContextType>;
   CopyTodoResult?: CopyTodoResultResolvers<ContextType>;
+  CopyTodosResult?: CopyTodosResultResolvers<ContextType>;
   CopyWikiNodeResult?: CopyWikiNodeResultResolvers<ContextType>;
+  CopyWikiTreeResult?: CopyWikiTreeResultResolvers<ContextType>;
   CozeCopyRequest?: CozeCopyRequestResolvers<ContextType>;
   CozeEntity?: CozeEntityResolvers<ContextType>;
   DateTime?: GraphQLScalarType;

@@ -226,7 +226,17 @@ describe('_service { sdl }', () => {
     const sdl = data?.['_service'].sdl as string;
     // Grafbase's composer and any tool that reads the SDL without federation's rules need this.
     const schema = buildSchema(sdl);
-    expect(Object.keys(schema.getMutationType()?.getFields() ?? {}).sort()).toEqual(['copyCozeEntity', 'copyImages', 'copyObject', 'copyTodo', 'copyWikiNode']);
+    expect(Object.keys(schema.getMutationType()?.getFields() ?? {}).sort()).toEqual([
+      'copyCozeEntities',
+      'copyCozeEntity',
+      'copyImages',
+      'copyObject',
+      'copyObjects',
+      'copyTodo',
+      'copyTodos',
+      'copyWikiNode',
+      'copyWikiTree',
+    ]);
     expect(schema.getSubscriptionType()?.getFields()).toHaveProperty('copyTaskUpdated');
     const roots = parse(sdl).definitions.flatMap((d) =>
       (d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.OBJECT_TYPE_EXTENSION) && ['Query', 'Mutation', 'Subscription'].includes(d.name.value)
