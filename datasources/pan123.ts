@@ -17,6 +17,7 @@ import { z } from 'zod';
 import type { Pan123Credentials } from '../src/core/credentials.ts';
 import { CopyErrorCode, Provider, UpstreamFailure } from '../src/core/errors.ts';
 import { parseJson, sendUpstream } from './http.ts';
+import { registerSecret } from '../src/core/secrets.ts';
 
 /** Upstream limits of the copy task [C3 P2]. */
 export const PAN123_MAX_IDS_PER_TASK = 100;
@@ -282,6 +283,7 @@ export class Pan123Client {
       const expiresAt = data.success ? Date.parse(data.data.expiredAt) : Number.NaN;
       if (!data.success || Number.isNaN(expiresAt)) throw malformed('the access token', res.body);
       const margin = Math.min(this.options.tokenRefreshMarginMs ?? 5 * 60_000, Math.max(0, (expiresAt - fetchedAt) / 2));
+      registerSecret(data.data.accessToken);
       this.#tokens.set(key, { token: data.data.accessToken, refreshAtMs: expiresAt - margin });
       return data.data.accessToken;
     }

@@ -4,7 +4,9 @@
  * must handle travel as union members). Anything else is rethrown and masked as a bug.
  */
 import type { z } from 'zod';
-import { CopyErrorCode, InvalidInput, isUpstreamFailure } from '../src/core/errors.ts';
+import type { RequestContext } from '../src/context.ts';
+import { CopyErrorCode, InvalidInput, isUpstreamFailure, type Provider } from '../src/core/errors.ts';
+import { scrub } from '../src/core/secrets.ts';
 import type { InvalidInputError, UpstreamError } from '../src/generated/resolvers-types.ts';
 import type { CopyTaskRecord } from '../src/tasks/model.ts';
 
@@ -33,10 +35,11 @@ export function asErrorResult(err: unknown): CopyResult {
     return {
       __typename: 'UpstreamError',
       code: err.code,
-      message: err.message,
+      // Already scrubbed when the failure was built; again here, for any secret registered since.
+      message: scrub(err.message),
       provider: err.provider,
-      upstreamCode: err.upstreamCode ?? null,
-      upstreamMessage: err.upstreamMessage ?? null,
+      upstreamCode: scrub(err.upstreamCode) ?? null,
+      upstreamMessage: scrub(err.upstreamMessage) ?? null,
       logId: err.logId ?? null,
       retryable: err.retryable,
       retryAfterSeconds: err.retryAfterSeconds ?? null,
@@ -45,9 +48,13 @@ export function asErrorResult(err: unknown): CopyResult {
   throw err;
 }
 
-/** Runs a copy: its task on success, its typed failure otherwise. */
-export async function runCopy(copy: () => Promise<CopyTaskRecord>): Promise<CopyResult> {
+/**
+ * Runs a copy: its task on success, its typed failure otherwise. The caller's quota of copies in
+ * progress is checked first (RATE_LIMITED, nothing sent).
+ */
+export async function runCopy(ctx: RequestContext, provider: Provider, copy: () => Promise<CopyTaskRecord>): Promise<CopyResult> {
   try {
+    await ctx.quotas?.checkActiveTasks(ctx.principal.id, provider);
     return asTaskResult(await copy());
   } catch (err) {
     return asErrorResult(err);

@@ -2,11 +2,15 @@
  * The composition root: services, schema, authentication and transport, wired from one `Config`.
  * `main.ts` runs it as a process; tests and benchmarks start it in-process on port 0.
  */
+import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { Authenticator } from './auth.ts';
 import type { Config } from './config.ts';
 import type { RequestContext } from './context.ts';
-import { mergeCredentials, parseCredentialOverrides } from './core/credentials.ts';
+import { InvalidCredentialHeader, mergeCredentials, parseCredentialOverrides, registerCredentialSecrets } from './core/credentials.ts';
+import { policyFor } from './core/policy.ts';
+import { operationLimits } from './operation-limits.ts';
+import { createInProcessQuotaCounter, createSqliteQuotaCounter, Quotas } from './quotas.ts';
 import { maskError } from './core/errors.ts';
 import { Loaders } from './loaders.ts';
 import { createLogger, type Logger } from './core/logger.ts';
@@ -32,6 +36,14 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const services = createServices(config, logger, options);
   const auth = new Authenticator(config.apiKeys);
   let stopping = false;
+  registerCredentialSecrets(config.credentials);
+  const store = services.store as typeof services.store & { engine?: string; db?: unknown };
+  const counter =
+    store.engine === 'sqlite' && store.db
+      ? createSqliteQuotaCounter(store.db as Parameters<typeof createSqliteQuotaCounter>[0])
+      : createInProcessQuotaCounter();
+  const quotas = new Quotas(counter, config.quotas, services.store);
+  const limits = operationLimits(config.limits);
 
   const context = async (headers: RequestHeaders): Promise<RequestContext> => {
     const principal = auth.authenticate(headers['authorization']);
@@ -40,9 +52,36 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
       });
     }
-    const requestCredentials = parseCredentialOverrides(headers);
+    const quota = await quotas.takeRequest(principal.id);
+    if (!quota.allowed) {
+      throw new GraphQLError(`Too many requests for this API key (COPYGRAPH_REQUESTS_PER_SECOND); retry in ${quota.retryAfterSeconds} s.`, {
+        extensions: {
+          code: 'RATE_LIMITED',
+          retryAfterSeconds: quota.retryAfterSeconds,
+          http: { status: 429, headers: new HeaderMap([['retry-after', String(quota.retryAfterSeconds)]]) as unknown as Record<string, string> },
+        },
+      });
+    }
+    let requestCredentials: ReturnType<typeof parseCredentialOverrides>;
+    try {
+      requestCredentials = parseCredentialOverrides(headers);
+    } catch (err) {
+      if (!(err instanceof InvalidCredentialHeader)) throw err;
+      // Refused before anything is sent: the header is named, its value never repeated.
+      throw new GraphQLError(`Invalid credential header ${err.message}.`, {
+        extensions: { code: 'BAD_USER_INPUT', header: err.header, http: { status: 400 } },
+      });
+    }
     const credentials = mergeCredentials(config.credentials, requestCredentials);
-    return { principal, credentials, requestCredentials, services, loaders: new Loaders(services, credentials, principal.id) };
+    return {
+      principal,
+      credentials,
+      requestCredentials,
+      services,
+      loaders: new Loaders(services, credentials, principal.id),
+      policy: policyFor(config.policies, principal.id),
+      quotas,
+    };
   };
 
   const http = await serve({
@@ -54,6 +93,10 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     corsOrigins: config.corsOrigins,
     context,
     ready: async () => !stopping && (await services.store.ping()),
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
+    callbackUrls: config.callbackUrls,
+    ws: config.ws,
     formatError: (formatted, error) => maskError(formatted, error, (err) => logger.error({ err }, 'unexpected error (masked for the client)')),
     logger: {
       debug: (m) => logger.debug(m),
@@ -74,6 +117,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       if (stopping) return;
       stopping = true;
       await http.close();
+      await counter.close();
       await closeServices(services);
     },
   };

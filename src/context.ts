@@ -4,6 +4,8 @@
  */
 import type { Principal } from './auth.ts';
 import type { UpstreamCredentials } from './core/credentials.ts';
+import type { PrincipalPolicy } from './core/policy.ts';
+import type { Quotas } from './quotas.ts';
 import type { Loaders } from './loaders.ts';
 import type { Services } from './services.ts';
 
@@ -15,4 +17,8 @@ export interface RequestContext {
   readonly requestCredentials: UpstreamCredentials;
   readonly services: Services;
   readonly loaders: Loaders;
+  /** What this principal may use; undefined: unrestricted (no policy configured for it). */
+  readonly policy?: PrincipalPolicy | undefined;
+  /** Per-key quotas (requests a second, copies in progress). */
+  readonly quotas?: Quotas | undefined;
 }

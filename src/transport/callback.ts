@@ -12,16 +12,45 @@ import type { ServeOptions } from './request.ts';
 type Fetcher = NonNullable<ApolloServerPluginSubscriptionCallbackOptions['fetcher']>;
 
 /**
+ * Whether a router callback URL is on the allowlist: equal to an entry, or under an entry that ends in
+ * `/` (a prefix). Compared as parsed URLs, so `http://a/cb/../admin` or `http://a/cb@evil` cannot pass
+ * for `http://a/cb/`. No entries: nothing is allowed (the protocol is off).
+ */
+export function callbackUrlAllowed(allowed: readonly string[], callbackUrl: unknown): boolean {
+  if (typeof callbackUrl !== 'string') return false;
+  let url: URL;
+  try {
+    url = new URL(callbackUrl);
+  } catch {
+    return false;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username !== '' || url.password !== '') return false;
+  return allowed.some((entry) => {
+    const base = new URL(entry);
+    if (base.origin !== url.origin) return false;
+    if (base.href === url.href) return true;
+    return base.href.endsWith('/') && url.href.startsWith(base.href);
+  });
+}
+
+const refusal = (): GraphQLError =>
+  new GraphQLError('This callbackUrl is not an allowed router callback URL (COPYGRAPH_CALLBACK_URLS); nothing was sent to it.', {
+    extensions: { code: 'FORBIDDEN', http: { status: 403 } },
+  });
+
+/**
  * The callback plugin posts raw graphql-js results to the router, bypassing `formatError`. This
  * fetcher passes every error in a `next` payload or a `complete` through the same masking first.
  * Only the serialized error is left at this point, so it is rebuilt as a GraphQLError: a deliberate
  * code (NOT_FOUND, UNAUTHENTICATED…) passes, anything else becomes INTERNAL_SERVER_ERROR.
  */
-function maskingFetcher(formatError: ServeOptions['formatError']): Fetcher {
+function maskingFetcher(formatError: ServeOptions['formatError'], allowed: readonly string[]): Fetcher {
   const mask = (errors: unknown): unknown =>
     Array.isArray(errors) ? errors.map((e: GraphQLFormattedError) => formatError(e, new GraphQLError(e.message, { extensions: e.extensions ?? {} }))) : errors;
   // The plugin only ever POSTs JSON strings with a plain header record.
-  return (url, init = {}) => {
+  return async (url, init = {}) => {
+    // Checked again at every call: nothing reaches a URL off the allowlist, whatever the plugin does.
+    if (!callbackUrlAllowed(allowed, url)) throw refusal();
     let body = typeof init.body === 'string' ? init.body : init.body?.toString('utf8');
     if (body !== undefined) {
       const message = JSON.parse(body) as { payload?: { errors?: unknown }; errors?: unknown };
@@ -29,10 +58,41 @@ function maskingFetcher(formatError: ServeOptions['formatError']): Fetcher {
       if (message.payload?.errors) message.payload.errors = mask(message.payload.errors);
       body = JSON.stringify(message);
     }
-    return fetch(url, { method: init.method ?? 'POST', headers: init.headers ?? {}, ...(body === undefined ? {} : { body }), signal: init.signal ?? null });
+    // Redirects are not followed: a 3xx is an answer like any other non-2xx (the plugin gives up).
+    return fetch(url, {
+      method: init.method ?? 'POST',
+      headers: init.headers ?? {},
+      ...(body === undefined ? {} : { body }),
+      signal: init.signal ?? null,
+      redirect: 'manual',
+    });
   };
 }
 
+/**
+ * Apollo Server's callback plugin, behind the allowlist: a request naming a callback URL that is not
+ * allowed never reaches the plugin (no `check`, no heartbeat, nothing sent) and is refused FORBIDDEN.
+ */
 export function createCallbackPlugin(options: ServeOptions): ApolloServerPlugin<RequestContext> {
-  return ApolloServerPluginSubscriptionCallback({ logger: options.logger, fetcher: maskingFetcher(options.formatError) }) as ApolloServerPlugin<RequestContext>;
+  const allowed = options.callbackUrls ?? [];
+  const inner = ApolloServerPluginSubscriptionCallback({
+    logger: options.logger,
+    fetcher: maskingFetcher(options.formatError, allowed),
+  }) as ApolloServerPlugin<RequestContext>;
+  return {
+    ...inner,
+    async requestDidStart(requestContext) {
+      const extension = requestContext.request.extensions?.['subscription'] as Record<string, unknown> | undefined;
+      if (!extension) return undefined;
+      const callbackUrl = extension['callbackUrl'] || extension['callback_url'];
+      if (!callbackUrlAllowed(allowed, callbackUrl)) {
+        return {
+          async didResolveOperation() {
+            throw refusal();
+          },
+        };
+      }
+      return inner.requestDidStart?.(requestContext);
+    },
+  };
 }

@@ -61,6 +61,8 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
     formatError: options.formatError,
     logger: options.logger,
     plugins,
+    validationRules: [...(options.validationRules ?? [])],
+    ...(options.parseOptions?.maxTokens !== undefined ? { parseOptions: { maxTokens: options.parseOptions.maxTokens } } : {}),
   });
   await apollo.start();
 

@@ -18,7 +18,10 @@ import { GRAPHQL_PATH, headerRecord, type RequestHeaders, type ServeOptions } fr
  * a second GraphQLError class, and graphql-ws would then fail the socket instead of answering the
  * subscription with the error. Refusals are built with Node's copy, the same in either case.
  */
-const WsGraphQLError = (createRequire(import.meta.url)('graphql') as typeof import('graphql')).GraphQLError;
+const nodeGraphql = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+const WsGraphQLError = nodeGraphql.GraphQLError;
+/** graphql-ws parses and validates with Node's copy too: the schema must meet the same copy. */
+const { parse, specifiedRules, validate } = nodeGraphql;
 
 /** Lower-cases a connection_init payload's keys, and lifts a nested `headers` object. */
 export function payloadHeaders(params: Readonly<Record<string, unknown>> | undefined): Record<string, string | undefined> {
@@ -38,26 +41,76 @@ export interface WsTransport {
   dispose(): Promise<void>;
 }
 
+/** Defaults when `ServeOptions.ws` is not given. */
+const DEFAULT_WS_LIMITS = { maxPayloadBytes: 1024 * 1024, initTimeoutMs: 5_000, maxSubscriptionsPerSocket: 100, maxSubscriptionsPerKey: 500 };
+
 export function createWsTransport(options: ServeOptions, httpServer: Server): WsTransport {
-  const wss = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
+  const limits = options.ws ?? DEFAULT_WS_LIMITS;
+  // A larger message closes the socket (1009) before it is parsed.
+  const wss = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: limits.maxPayloadBytes });
   const socketHeaders = new WeakMap<WsContext, RequestHeaders>();
   const wsContexts = new WeakMap<WsContext, Map<string, RequestContext>>();
+  /** Live subscriptions per principal, over all sockets. */
+  const perKey = new Map<string, number>();
+  const release = (context: RequestContext | undefined) => {
+    if (!context) return;
+    const n = (perKey.get(context.principal.id) ?? 1) - 1;
+    if (n <= 0) perKey.delete(context.principal.id);
+    else perKey.set(context.principal.id, n);
+  };
+  const refused = new WeakMap<WsContext, GraphQLError>();
+  const drop = (ctx: WsContext, id: string) => {
+    const perOp = wsContexts.get(ctx);
+    release(perOp?.get(id));
+    perOp?.delete(id);
+  };
+  const limitRefusal = (message: string) => [new WsGraphQLError(message, { extensions: { code: 'LIMIT_EXCEEDED' } })];
   const wsServer = useServer<Record<string, unknown>>(
     {
       schema: options.schema,
+      // A socket that does not send connection_init in time is closed (4408).
+      connectionInitWaitTimeout: limits.initTimeoutMs,
+      // The same operation limits as over HTTP.
+      validate: (schema, document) => validate(schema, document, [...specifiedRules, ...(options.validationRules ?? [])]),
       // Sandbox sends a connection_init without payload before the real one: accept it.
       // Routers in passthrough mode (Apollo Router, Hive Router) forward the client's headers on the
       // upgrade request rather than in the payload: both count, the payload's fields winning.
-      onConnect: (ctx) => {
+      onConnect: async (ctx) => {
         const headers = headerRecord(ctx.extra.request);
         for (const [k, v] of Object.entries(payloadHeaders(ctx.connectionParams))) if (v !== undefined) headers[k] = v;
         socketHeaders.set(ctx, headers);
+        // Authenticated once here: a socket without a valid key gets its refusal on every subscribe,
+        // and nothing else is done for it (no parse, no context, no quota).
+        try {
+          await options.context(headers);
+        } catch (err) {
+          const refusal = isGraphQLError(err) ? err : new GraphQLError('Unauthenticated', { extensions: { code: 'UNAUTHENTICATED' } });
+          refused.set(ctx, new WsGraphQLError(refusal.message, { extensions: refusal.extensions }));
+        }
         return true;
       },
-      onSubscribe: async (ctx, id) => {
+      onClose: (ctx) => {
+        for (const context of wsContexts.get(ctx)?.values() ?? []) release(context);
+        wsContexts.delete(ctx);
+      },
+      onSubscribe: async (ctx, id, payload) => {
+        const refusal = refused.get(ctx);
+        if (refusal) return [refusal];
+        // A document that does not parse ends this subscription with an error, never the socket.
+        try {
+          parse(payload.query, options.parseOptions?.maxTokens !== undefined ? { maxTokens: options.parseOptions.maxTokens } : {});
+        } catch (err) {
+          return [new WsGraphQLError(isGraphQLError(err) ? err.message : 'The document does not parse', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+        }
+        let perOp = wsContexts.get(ctx);
+        if (perOp && perOp.size >= limits.maxSubscriptionsPerSocket) {
+          return limitRefusal(`At most ${limits.maxSubscriptionsPerSocket} subscriptions per socket.`);
+        }
         try {
           const context = await options.context(socketHeaders.get(ctx) ?? {});
-          let perOp = wsContexts.get(ctx);
+          const live = perKey.get(context.principal.id) ?? 0;
+          if (live >= limits.maxSubscriptionsPerKey) return limitRefusal(`At most ${limits.maxSubscriptionsPerKey} subscriptions per API key.`);
+          perKey.set(context.principal.id, live + 1);
           if (!perOp) wsContexts.set(ctx, (perOp = new Map()));
           perOp.set(id, context);
         } catch (err) {
@@ -67,10 +120,11 @@ export function createWsTransport(options: ServeOptions, httpServer: Server): Ws
         return undefined;
       },
       context: (ctx, id) => wsContexts.get(ctx)?.get(id) as RequestContext,
-      onComplete: (ctx, id) => {
-        wsContexts.get(ctx)?.delete(id);
+      onComplete: (ctx, id) => drop(ctx, id),
+      onError: (ctx, id, _payload, errors) => {
+        drop(ctx, id);
+        return errors.map((e) => options.formatError(e.toJSON(), e));
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => options.formatError(e.toJSON(), e)),
       onNext: (_ctx, _id, _payload, _args, result) => {
         if (!result.errors) return undefined;
         const formatted = result.errors.map((e) => options.formatError(e.toJSON(), e));

@@ -72,10 +72,11 @@ let app: App;
 let router: FakeRouter;
 
 beforeAll(async () => {
-  fed = await startInstrumentedApp();
-  app = fed.app;
   router = new FakeRouter();
   await router.start();
+  // The callback protocol is off unless the router's callback URL is allowed.
+  fed = await startInstrumentedApp({ COPYGRAPH_CALLBACK_URLS: router.url });
+  app = fed.app;
 });
 
 afterAll(async () => {
