@@ -70,7 +70,7 @@ export class InvalidCredentialHeader extends Error {
 }
 
 /** Visible characters only: a control character (CR, LF, NUL…) could change the upstream request. */
-const CONTROL = /[\u0000-\u001f\u007f]/;
+const CONTROL = /\p{Cc}/u;
 
 /**
  * Reads per-request overrides from a header-like map (lower-case keys). Unknown keys are ignored.
