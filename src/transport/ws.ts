@@ -50,19 +50,20 @@ export function createWsTransport(options: ServeOptions, httpServer: Server): Ws
   const wss = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: limits.maxPayloadBytes });
   const socketHeaders = new WeakMap<WsContext, RequestHeaders>();
   const wsContexts = new WeakMap<WsContext, Map<string, RequestContext>>();
-  /** Live subscriptions per principal, over all sockets. */
+  /** Subscriptions per principal over all sockets, and per socket; a slot is taken before any await. */
   const perKey = new Map<string, number>();
-  const release = (context: RequestContext | undefined) => {
-    if (!context) return;
-    const n = (perKey.get(context.principal.id) ?? 1) - 1;
-    if (n <= 0) perKey.delete(context.principal.id);
-    else perKey.set(context.principal.id, n);
-  };
+  const perSocket = new WeakMap<WsContext, Set<string>>();
+  const socketPrincipal = new WeakMap<WsContext, string>();
   const refused = new WeakMap<WsContext, GraphQLError>();
   const drop = (ctx: WsContext, id: string) => {
-    const perOp = wsContexts.get(ctx);
-    release(perOp?.get(id));
-    perOp?.delete(id);
+    wsContexts.get(ctx)?.delete(id);
+    const slots = perSocket.get(ctx);
+    if (!slots?.delete(id)) return;
+    const principal = socketPrincipal.get(ctx);
+    if (principal === undefined) return;
+    const n = (perKey.get(principal) ?? 1) - 1;
+    if (n <= 0) perKey.delete(principal);
+    else perKey.set(principal, n);
   };
   const limitRefusal = (message: string) => [new WsGraphQLError(message, { extensions: { code: 'LIMIT_EXCEEDED' } })];
   const wsServer = useServer<Record<string, unknown>>(
@@ -82,7 +83,7 @@ export function createWsTransport(options: ServeOptions, httpServer: Server): Ws
         // Authenticated once here: a socket without a valid key gets its refusal on every subscribe,
         // and nothing else is done for it (no parse, no context, no quota).
         try {
-          await options.context(headers);
+          socketPrincipal.set(ctx, (await options.context(headers)).principal.id);
         } catch (err) {
           const refusal = isGraphQLError(err) ? err : new GraphQLError('Unauthenticated', { extensions: { code: 'UNAUTHENTICATED' } });
           refused.set(ctx, new WsGraphQLError(refusal.message, { extensions: refusal.extensions }));
@@ -90,7 +91,7 @@ export function createWsTransport(options: ServeOptions, httpServer: Server): Ws
         return true;
       },
       onClose: (ctx) => {
-        for (const context of wsContexts.get(ctx)?.values() ?? []) release(context);
+        for (const id of [...(perSocket.get(ctx) ?? [])]) drop(ctx, id);
         wsContexts.delete(ctx);
       },
       onSubscribe: async (ctx, id, payload) => {
@@ -102,18 +103,22 @@ export function createWsTransport(options: ServeOptions, httpServer: Server): Ws
         } catch (err) {
           return [new WsGraphQLError(isGraphQLError(err) ? err.message : 'The document does not parse', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
         }
-        let perOp = wsContexts.get(ctx);
-        if (perOp && perOp.size >= limits.maxSubscriptionsPerSocket) {
-          return limitRefusal(`At most ${limits.maxSubscriptionsPerSocket} subscriptions per socket.`);
-        }
+        let slots = perSocket.get(ctx);
+        if (!slots) perSocket.set(ctx, (slots = new Set()));
+        if (slots.size >= limits.maxSubscriptionsPerSocket) return limitRefusal(`At most ${limits.maxSubscriptionsPerSocket} subscriptions per socket.`);
+        const principal = socketPrincipal.get(ctx) ?? '';
+        const live = perKey.get(principal) ?? 0;
+        if (live >= limits.maxSubscriptionsPerKey) return limitRefusal(`At most ${limits.maxSubscriptionsPerKey} subscriptions per API key.`);
+        // Taken now, synchronously: concurrent subscribes cannot all pass the checks above.
+        slots.add(id);
+        perKey.set(principal, live + 1);
         try {
           const context = await options.context(socketHeaders.get(ctx) ?? {});
-          const live = perKey.get(context.principal.id) ?? 0;
-          if (live >= limits.maxSubscriptionsPerKey) return limitRefusal(`At most ${limits.maxSubscriptionsPerKey} subscriptions per API key.`);
-          perKey.set(context.principal.id, live + 1);
+          let perOp = wsContexts.get(ctx);
           if (!perOp) wsContexts.set(ctx, (perOp = new Map()));
           perOp.set(id, context);
         } catch (err) {
+          drop(ctx, id);
           const refusal = isGraphQLError(err) ? err : new GraphQLError('Unauthenticated', { extensions: { code: 'UNAUTHENTICATED' } });
           return [new WsGraphQLError(refusal.message, { extensions: refusal.extensions })];
         }
