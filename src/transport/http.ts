@@ -40,7 +40,7 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
       async serverWillStart() {
         return {
           async drainServer() {
-            await ws.dispose();
+            await Promise.all([ws.dispose(), handleSse.dispose()]);
           },
         };
       },

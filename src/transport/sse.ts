@@ -9,7 +9,11 @@ import type { RequestContext } from '../context.ts';
 import { isGraphQLError } from '../core/errors.ts';
 import { BodyTooLarge, headerRecord, readBody, type ServeOptions, sendTooLarge } from './request.ts';
 
-export type SseRoute = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+export interface SseRoute {
+  (req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Ends every open stream with a `complete` event (on drain), so shutdown need not wait for them. */
+  dispose(): Promise<void>;
+}
 
 export function createSseRoute(options: ServeOptions, maxBodyBytes: number): SseRoute {
   /** Contexts of graphql-sse requests, built (and authenticated) in `onSubscribe`. */
@@ -37,8 +41,10 @@ export function createSseRoute(options: ServeOptions, maxBodyBytes: number): Sse
     },
   });
 
+  /** Open streams, each with the function that ends it cleanly. */
+  const open = new Set<() => Promise<void>>();
   /** graphql-sse on node:http, reading the body within the same size limit as /graphql. */
-  return async (req, res) => {
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let tooLarge = false;
     const [body, init] = await sseHandler({
       method: req.method ?? 'GET',
@@ -57,10 +63,28 @@ export function createSseRoute(options: ServeOptions, maxBodyBytes: number): Sse
     if (!body || typeof body === 'string') return void res.end(body);
     // A client that goes away ends the operation (and its task listener) at once.
     res.once('close', () => void body.return(undefined));
-    for await (const event of body) {
-      if (!res.writable) break;
-      await new Promise<void>((resolve) => res.write(event, () => resolve()));
+    let draining = false;
+    const end = async () => {
+      draining = true;
+      // The event graphql-sse itself sends last in distinct connections mode.
+      if (res.writable) res.write('event: complete\ndata:\n\n');
+      await body.return(undefined);
+      res.end();
+    };
+    open.add(end);
+    try {
+      for await (const event of body) {
+        if (!res.writable || draining) break;
+        await new Promise<void>((resolve) => res.write(event, () => resolve()));
+      }
+    } finally {
+      open.delete(end);
     }
     res.end();
   };
+  return Object.assign(route, {
+    dispose: async () => {
+      await Promise.all([...open].map((end) => end()));
+    },
+  });
 }
