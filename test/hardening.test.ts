@@ -5,14 +5,18 @@
  * emulators, loopback recording servers; every refusal is proved by what did NOT reach a server.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COZE_DEMO, QINIU_DEMO } from '../emulators/index.ts';
+import { COZE_DEMO, FEISHU_DEMO, QINIU_DEMO } from '../emulators/index.ts';
+import { loadConfig } from '../src/config.ts';
+import { registerSecret, scrub } from '../src/core/secrets.ts';
 import { COZE_ROUTES } from '../emulators/coze.ts';
 import { callbackUrlAllowed } from '../src/transport/callback.ts';
-import { Provider } from '../src/core/errors.ts';
+import { Provider, UpstreamFailure } from '../src/core/errors.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
 import { ALICE, BOB, eventually, type Stack, startStack } from './helpers/stack.ts';
 
@@ -372,5 +376,52 @@ describe('per-key policies', () => {
     expect(bob['_entities'][1]).toMatchObject({ bucket: 'bob-bucket', key: 'bob/a.txt' });
     const alice = await stack.data(query, { r: representations });
     expect(alice['_entities'][0]).toMatchObject({ bucket: QINIU_DEMO.sourceBucket });
+  });
+
+  it('resolves wiki nodes and Blue todos outside the policy to null', async () => {
+    const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on WikiNode { nodeToken title } ... on BlueTodo { id title } } }';
+    const representations = [
+      { __typename: 'WikiNode', nodeToken: FEISHU_DEMO.nodes.onboarding },
+      { __typename: 'BlueTodo', id: 'cdemo0todo-launch' },
+    ];
+    const bob = await stack.data(query, { r: representations }, { key: BOB });
+    expect(bob['_entities']).toEqual([null, null]);
+    const alice = await stack.data(query, { r: representations });
+    expect(alice['_entities'][0]).toMatchObject({ nodeToken: FEISHU_DEMO.nodes.onboarding, title: expect.any(String) });
+    expect(alice['_entities'][1]).toMatchObject({ id: 'cdemo0todo-launch', title: expect.any(String) });
+  });
+});
+
+describe('policy configuration', () => {
+  it('reads COPYGRAPH_POLICY_FILE, validated: a bad document stops the start naming the variable', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'copygraph-policy-'));
+    const good = join(dir, 'good.json');
+    writeFileSync(good, JSON.stringify({ principals: { bob: { coze: { workspaces: ['1'] } } } }));
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ principals: { bob: { qiniu: { buckets: [{ name: 'b', keyPrefix: 'typo' }] } } } }));
+    const env = { NODE_ENV: 'test', COPYGRAPH_API_KEYS: `bob:${BOB}`, COZE_TOKEN: 'pat_x' };
+    const config = loadConfig({ ...env, COPYGRAPH_POLICY_FILE: good });
+    expect(config.policies.get('bob')).toEqual({ coze: { workspaces: ['1'] } });
+    expect(() => loadConfig({ ...env, COPYGRAPH_POLICY_FILE: bad })).toThrow(/COPYGRAPH_POLICY_FILE/);
+    expect(() => loadConfig({ ...env, COPYGRAPH_POLICY: '{not json' })).toThrow(/COPYGRAPH_POLICY: not valid JSON/);
+    expect(() => loadConfig({ ...env, COPYGRAPH_CALLBACK_URLS: 'ftp://x/cb' })).toThrow(/COPYGRAPH_CALLBACK_URLS/);
+  });
+});
+
+describe('the scrubber', () => {
+  it('removes every registered secret, longest first, and leaves short values alone', () => {
+    registerSecret('tenant-token-abcdef');
+    registerSecret('tenant-token-abcdef-longer');
+    registerSecret('abc');
+    expect(scrub('a tenant-token-abcdef-longer and tenant-token-abcdef, abc')).toBe('a [redacted] and [redacted], abc');
+    const failure = new UpstreamFailure({
+      code: 'UPSTREAM_ERROR',
+      provider: 'FEISHU',
+      message: 'x tenant-token-abcdef',
+      upstreamMessage: 'tenant-token-abcdef',
+      retryable: false,
+    });
+    expect(failure.message).toBe('x [redacted]');
+    expect(failure.upstreamMessage).toBe('[redacted]');
   });
 });
