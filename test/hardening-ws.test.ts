@@ -117,8 +117,13 @@ describe('WebSocket limits', () => {
     const good = await runningTask();
     s.send({ type: 'subscribe', id: 'good', payload: { query: SUBSCRIPTION, variables: { id: good } } });
     s.send({ type: 'subscribe', id: 'bad', payload: { query: 'subscription { copyTaskUpdated(' } });
-    await eventually(() => (s.of('bad').length > 0 ? true : undefined));
+    // Not a GraphQL request at all: graphql-ws would close the socket (4400) for these.
+    s.send({ type: 'subscribe', id: 'not-a-string', payload: { query: 42 } });
+    s.send({ type: 'subscribe', id: 'bad-variables', payload: { query: SUBSCRIPTION, variables: 'x' } });
+    await eventually(() => (['bad', 'not-a-string', 'bad-variables'].every((id) => s.of(id).length > 0) ? true : undefined));
     expect(s.of('bad')[0]).toMatchObject({ type: 'error', payload: [{ extensions: { code: 'GRAPHQL_PARSE_FAILED' } }] });
+    expect(s.of('not-a-string')[0]).toMatchObject({ type: 'error', payload: [{ extensions: { code: 'BAD_REQUEST' } }] });
+    expect(s.of('bad-variables')[0]).toMatchObject({ type: 'error', payload: [{ extensions: { code: 'BAD_REQUEST' } }] });
     expect(s.closed).toBeUndefined();
     await eventually(() => (s.of('good').some((m) => m.type === 'next') ? true : undefined));
     const task = await stack.app.services.tasks.get(good, 'alice');

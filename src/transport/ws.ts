@@ -7,7 +7,7 @@ import type { Context as WsContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { RequestContext } from '../context.ts';
 import { isGraphQLError } from '../core/errors.ts';
 import { GRAPHQL_PATH, headerRecord, type RequestHeaders, type ServeOptions } from './request.ts';
@@ -37,6 +37,51 @@ export function payloadHeaders(params: Readonly<Record<string, unknown>> | undef
   return out;
 }
 
+/**
+ * A `subscribe` whose payload is not a GraphQL request (a query that is not a string, variables that
+ * are not an object…) would make graphql-ws close the whole socket (4400), ending the client's other
+ * subscriptions with it. It is answered here with an `error` for that id only, and not passed on.
+ * Registered before graphql-ws's own listener, it sees each message first.
+ */
+function answerMalformedSubscribes(socket: WebSocket): void {
+  const on = socket.on.bind(socket);
+  socket.on = ((event: string, listener: (...args: unknown[]) => void) => {
+    if (event !== 'message') return on(event, listener);
+    return on('message', (data: unknown, ...rest: unknown[]) => {
+      const refusal = malformedSubscribe(String(data));
+      if (refusal) socket.send(JSON.stringify(refusal));
+      else listener(data, ...rest);
+    });
+  }) as typeof socket.on;
+}
+
+function malformedSubscribe(text: string): { id: string; type: 'error'; payload: unknown[] } | undefined {
+  let message: unknown;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!message || typeof message !== 'object') return undefined;
+  const { type, id, payload } = message as { type?: unknown; id?: unknown; payload?: unknown };
+  if (type !== 'subscribe' || typeof id !== 'string' || id === '') return undefined;
+  const isRecord = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const p = payload as Record<string, unknown> | undefined;
+  const problem = !isRecord(p)
+    ? 'the payload must be an object'
+    : typeof p?.['query'] !== 'string'
+      ? 'query must be a string'
+      : p?.['variables'] != null && !isRecord(p['variables'])
+        ? 'variables must be an object'
+        : p?.['operationName'] != null && typeof p['operationName'] !== 'string'
+          ? 'operationName must be a string'
+          : p?.['extensions'] != null && !isRecord(p['extensions'])
+            ? 'extensions must be an object'
+            : undefined;
+  if (!problem) return undefined;
+  return { id, type: 'error', payload: [{ message: `Bad subscribe message: ${problem}.`, extensions: { code: 'BAD_REQUEST' } }] };
+}
+
 export interface WsTransport {
   dispose(): Promise<void>;
 }
@@ -48,6 +93,7 @@ export function createWsTransport(options: ServeOptions, httpServer: Server): Ws
   const limits = options.ws ?? DEFAULT_WS_LIMITS;
   // A larger message closes the socket (1009) before it is parsed.
   const wss = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: limits.maxPayloadBytes });
+  wss.on('connection', (socket) => answerMalformedSubscribes(socket));
   const socketHeaders = new WeakMap<WsContext, RequestHeaders>();
   const wsContexts = new WeakMap<WsContext, Map<string, RequestContext>>();
   /** Subscriptions per principal over all sockets, and per socket; a slot is taken before any await. */
