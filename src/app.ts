@@ -10,7 +10,7 @@ import type { RequestContext } from './context.ts';
 import { InvalidCredentialHeader, mergeCredentials, parseCredentialOverrides, registerCredentialSecrets } from './core/credentials.ts';
 import { policyFor } from './core/policy.ts';
 import { operationLimits } from './operation-limits.ts';
-import { createInProcessQuotaCounter, createSqliteQuotaCounter, Quotas } from './quotas.ts';
+import { Quotas, quotaCounterFor } from './quotas.ts';
 import { maskError } from './core/errors.ts';
 import { Loaders } from './loaders.ts';
 import { createLogger, type Logger } from './core/logger.ts';
@@ -37,11 +37,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const auth = new Authenticator(config.apiKeys);
   let stopping = false;
   registerCredentialSecrets(config.credentials);
-  const store = services.store as typeof services.store & { engine?: string; db?: unknown };
-  const counter =
-    store.engine === 'sqlite' && store.db
-      ? createSqliteQuotaCounter(store.db as Parameters<typeof createSqliteQuotaCounter>[0])
-      : createInProcessQuotaCounter();
+  // Next to the task store's tables (SQLite file or PostgreSQL), so replicas sharing a store share quotas.
+  const counter = await quotaCounterFor(services.store);
   const quotas = new Quotas(counter, config.quotas, services.store);
   const limits = operationLimits(config.limits);
 

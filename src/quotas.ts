@@ -7,6 +7,7 @@
  * store itself, so that count is shared by every replica that shares the store.
  */
 import type Database from 'better-sqlite3';
+import type pg from 'pg';
 import { CopyErrorCode, type Provider, UpstreamFailure } from './core/errors.ts';
 import { TaskStatus } from './tasks/model.ts';
 import type { TaskStore } from './tasks/store/sqlite.ts';
@@ -48,6 +49,36 @@ export function createSqliteQuotaCounter(db: Database.Database): QuotaCounter {
     hit: async (key, windowMs, nowMs) => (upsert.get({ key, start: nowMs - (nowMs % windowMs) }) as { count: number }).count,
     close: async () => undefined,
   };
+}
+
+/**
+ * The counter in PostgreSQL (table `quota_windows`), shared by every replica on the same database:
+ * one atomic upsert per hit. Takes the pool of the PostgreSQL task store (`{ engine: 'postgres', pool }`).
+ */
+export async function createPostgresQuotaCounter(pool: pg.Pool): Promise<QuotaCounter> {
+  await pool.query('CREATE TABLE IF NOT EXISTS quota_windows (key TEXT PRIMARY KEY, start BIGINT NOT NULL, count INTEGER NOT NULL)');
+  return {
+    hit: async (key, windowMs, nowMs) => {
+      const start = nowMs - (nowMs % windowMs);
+      const { rows } = await pool.query<{ count: number }>(
+        `INSERT INTO quota_windows AS q (key, start, count) VALUES ($1, $2, 1)
+         ON CONFLICT (key) DO UPDATE SET count = CASE WHEN q.start = $2 THEN q.count + 1 ELSE 1 END, start = $2
+         RETURNING count`,
+        [key, start],
+      );
+      return Number(rows[0]?.count ?? 1);
+    },
+    // The pool belongs to the task store, which closes it.
+    close: async () => undefined,
+  };
+}
+
+/** The counter for a task store: next to its tables when the engine is known, in process otherwise. */
+export async function quotaCounterFor(store: unknown): Promise<QuotaCounter> {
+  const s = store as { engine?: unknown; db?: unknown; pool?: unknown };
+  if (s.engine === 'sqlite' && s.db) return createSqliteQuotaCounter(s.db as Database.Database);
+  if (s.engine === 'postgres' && s.pool) return createPostgresQuotaCounter(s.pool as pg.Pool);
+  return createInProcessQuotaCounter();
 }
 
 export interface QuotaLimits {
