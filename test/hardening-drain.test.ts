@@ -2,14 +2,20 @@
  * Drain: on shutdown, open graphql-sse streams and router-callback subscriptions end cleanly (a
  * `complete`, not a connection torn down at the end of the grace period), so the process can exit 0.
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { AddressInfo } from 'node:net';
 import { createClient as createSseClient } from 'graphql-sse';
 import { expect, it } from 'vitest';
 import { Provider } from '../src/core/errors.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
-import { ALICE, eventually, startStack } from './helpers/stack.ts';
+import { COZE_DEMO, startDemoEmulators } from '../emulators/index.ts';
+import { ALICE, baseEnv, eventually, startStack } from './helpers/stack.ts';
 
 const SUBSCRIPTION = 'subscription($id: ID!) { copyTaskUpdated(id: $id) { id status } }';
 
@@ -64,3 +70,51 @@ it('ends open SSE streams and callback subscriptions with complete when the app 
     await new Promise<void>((resolve) => router.close(() => resolve()));
   }
 }, 9_000);
+
+it('exits 0 on SIGTERM with a graphql-sse stream open (not 1 after the grace period)', async () => {
+  const emulators = await startDemoEmulators();
+  const dir = mkdtempSync(join(tmpdir(), 'copygraph-drain-'));
+  const env = { ...process.env, ...baseEnv(emulators, join(dir, 'tasks.sqlite')), LOG_LEVEL: 'info' };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    const url = await new Promise<string>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+      lines.on('line', (line) => {
+        try {
+          const entry = JSON.parse(line) as { msg?: string; url?: string };
+          if (entry.msg === 'copygraph is listening' && entry.url) resolve(entry.url);
+        } catch {
+          // not a log line
+        }
+      });
+    });
+    // A Coze copy across workspaces stays RUNNING for a while: its stream stays open.
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ALICE}` },
+      body: JSON.stringify({
+        query: `mutation { copyCozeEntity(input: { entityId: "${COZE_DEMO.workflowId}", entityType: WORKFLOW, toWorkspaceId: "${COZE_DEMO.otherTeamWorkspaceId}" }) { ... on CopyTask { id } } }`,
+      }),
+    });
+    const taskId = ((await res.json()) as { data: { copyCozeEntity: { id: string } } }).data.copyCozeEntity.id;
+    const client = createSseClient({ url: `${url}/stream`, headers: { authorization: `Bearer ${ALICE}` }, retryAttempts: 0 });
+    let values = 0;
+    const ended = new Promise<string>((resolve) => {
+      client.subscribe(
+        { query: SUBSCRIPTION, variables: { id: taskId } },
+        { next: () => void values++, error: () => resolve('error'), complete: () => resolve('complete') },
+      );
+    });
+    await eventually(() => (values > 0 ? true : undefined));
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+    expect(await ended).toBe('complete');
+    client.dispose();
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await emulators.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 30_000);
