@@ -316,6 +316,24 @@ describe('per-key quotas', () => {
     expect(limited.length).toBeGreaterThanOrEqual(4);
     expect(limited[0]?.body.errors?.[0]?.extensions?.['code']).toBe('RATE_LIMITED');
     expect(limited[0]?.body.errors?.[0]?.extensions?.['retryAfterSeconds']).toBeGreaterThanOrEqual(1);
+    const res = await fetch(stack.app.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ALICE}` },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    const again = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        fetch(stack.app.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${ALICE}` },
+          body: '{"query":"{ __typename }"}',
+        }),
+      ),
+    );
+    const refused = [res, ...again].find((r) => r.status === 429);
+    expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // Another key has its own quota.
+    expect((await stack.gql('{ __typename }', undefined, { key: BOB })).status).toBe(200);
   });
 
   it('refuses a new copy while the key has its maximum of copies in progress, before anything is sent', async () => {
