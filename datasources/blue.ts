@@ -27,7 +27,7 @@ import { ClientError, GraphQLClient } from 'graphql-request';
 import { z } from 'zod';
 import { type BlueCredentials, missingCredentials } from '../src/core/credentials.ts';
 import { CopyErrorCode, Provider, UpstreamFailure } from '../src/core/errors.ts';
-import { sendUpstream } from './http.ts';
+import { answerFailure, internal, type Refusal, refused, sendUpstream } from './http.ts';
 
 export const BLUE_COPY_OPTIONS = ['DESCRIPTION', 'DUE_DATE', 'CHECKLISTS', 'ASSIGNEES', 'TAGS', 'CUSTOM_FIELDS', 'COMMENTS'] as const;
 export type BlueCopyOption = (typeof BLUE_COPY_OPTIONS)[number];
@@ -87,8 +87,10 @@ export interface BlueTodoDetail {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly todoList: { readonly id: string; readonly title: string } | null;
+  /** `name` is Blue's `fullName`. */
   readonly users: readonly { readonly id: string; readonly name: string | null; readonly email: string | null }[];
   readonly tags: readonly { readonly id: string; readonly title: string; readonly color: string | null }[];
+  /** `title` is Blue's `CustomField.name` (copygraph's schema calls it title). */
   readonly customFields: readonly { readonly id: string; readonly title: string | null; readonly type: string | null; readonly value: unknown }[];
 }
 
@@ -143,9 +145,9 @@ const TODOS_BY_ID = /* GraphQL */ `
         items {
           id uid position title text html startedAt duedAt timezone done archived createdAt updatedAt
           todoList { id title }
-          users { id name email }
+          users { id fullName email }
           tags { id title color }
-          customFields { id title type value }
+          customFields { id name type value }
         }
       }
     }
@@ -177,68 +179,69 @@ const TodoWire = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   todoList: z.object({ id: z.string(), title: z.string() }).nullish(),
-  users: z.array(z.object({ id: z.string(), name: nullableString, email: nullableString })).nullish(),
+  // Blue's User has no `name`: `fullName` (upstreams.md §5.4); email is null for roles below ADMIN.
+  users: z.array(z.object({ id: z.string(), fullName: nullableString, email: nullableString })).nullish(),
   tags: z.array(z.object({ id: z.string(), title: z.string(), color: nullableString })).nullish(),
-  customFields: z.array(z.object({ id: z.string(), title: nullableString, type: nullableString, value: z.unknown() })).nullish(),
+  // Blue's CustomField has no `title` (that is CustomFieldOption's): its name is `name`.
+  customFields: z.array(z.object({ id: z.string(), name: nullableString, type: nullableString, value: z.unknown() })).nullish(),
 });
 const TodosByIdData = z.object({ todoQueries: Items(TodoWire) });
 
 // ---- error mapping ------------------------------------------------------------------------------------------
 
-const CODES: Readonly<Record<string, { code: CopyErrorCode; retryable: boolean }>> = {
-  TODO_NOT_FOUND: { code: CopyErrorCode.NOT_FOUND, retryable: false },
-  TODO_LIST_NOT_FOUND: { code: CopyErrorCode.NOT_FOUND, retryable: false },
-  PROJECT_NOT_FOUND: { code: CopyErrorCode.NOT_FOUND, retryable: false },
-  COMPANY_NOT_FOUND: { code: CopyErrorCode.NOT_FOUND, retryable: false },
-  FORBIDDEN: { code: CopyErrorCode.FORBIDDEN, retryable: false },
-  UNAUTHENTICATED: { code: CopyErrorCode.UNAUTHENTICATED, retryable: false },
-  RATE_LIMITED: { code: CopyErrorCode.RATE_LIMITED, retryable: true },
-  TOO_MANY_TODOS: { code: CopyErrorCode.LIMIT_EXCEEDED, retryable: false },
-  BAD_USER_INPUT: { code: CopyErrorCode.BAD_USER_INPUT, retryable: false },
-  VALIDATION_ERROR: { code: CopyErrorCode.BAD_USER_INPUT, retryable: false },
+/**
+ * Blue's documented error codes (copy-record and error-codes pages, upstreams.md §5.3): each is a
+ * refusal (nothing was copied), except INTERNAL_SERVER_ERROR (non-safe errors are masked as it: a copy
+ * may have been written in part). GRAPHQL_VALIDATION_FAILED / GRAPHQL_PARSE_FAILED: Apollo refuses the
+ * document before it runs [I]. Any other code after copyTodo is OUTCOME_UNKNOWN (datasources/http.ts).
+ */
+const CODES: Readonly<Record<string, Refusal>> = {
+  TODO_NOT_FOUND: refused(CopyErrorCode.NOT_FOUND),
+  TODO_LIST_NOT_FOUND: refused(CopyErrorCode.NOT_FOUND),
+  PROJECT_NOT_FOUND: refused(CopyErrorCode.NOT_FOUND),
+  COMPANY_NOT_FOUND: refused(CopyErrorCode.NOT_FOUND),
+  PROJECT_NOT_ACTIVE: refused(CopyErrorCode.FORBIDDEN),
+  TODO_LIST_IS_HIDDEN: refused(CopyErrorCode.FORBIDDEN),
+  FORBIDDEN: refused(CopyErrorCode.FORBIDDEN),
+  UNAUTHENTICATED: refused(CopyErrorCode.UNAUTHENTICATED),
+  RATE_LIMITED: refused(CopyErrorCode.RATE_LIMITED, true),
+  TOO_MANY_TODOS: refused(CopyErrorCode.LIMIT_EXCEEDED),
+  BAD_USER_INPUT: refused(CopyErrorCode.BAD_USER_INPUT),
+  VALIDATION_ERROR: refused(CopyErrorCode.BAD_USER_INPUT),
+  GRAPHQL_VALIDATION_FAILED: refused(CopyErrorCode.UPSTREAM_ERROR),
+  GRAPHQL_PARSE_FAILED: refused(CopyErrorCode.UPSTREAM_ERROR),
+  INTERNAL_SERVER_ERROR: internal(true),
 };
 
-/** Maps the first GraphQL error (or, without one, the HTTP status) of a Blue answer. */
+/** Statuses that refuse a request by HTTP's own meaning, when no GraphQL error says more [I]. */
+const STATUSES: Readonly<Record<number, Refusal>> = {
+  401: refused(CopyErrorCode.UNAUTHENTICATED),
+  403: refused(CopyErrorCode.FORBIDDEN),
+  429: refused(CopyErrorCode.RATE_LIMITED, true),
+};
+
+/** Maps the first GraphQL error (or, without one, the HTTP status) of a Blue answer, by the retry contract. */
 export function blueFailure(status: number, errors: readonly { message?: unknown; extensions?: unknown }[] | undefined, idempotent: boolean): UpstreamFailure {
   const first = errors?.[0];
   const ext = first?.extensions;
   const upstreamCode = ext && typeof ext === 'object' && typeof (ext as { code?: unknown }).code === 'string' ? (ext as { code: string }).code : undefined;
   const upstreamMessage = typeof first?.message === 'string' ? first.message : undefined;
+  const call = { provider: Provider.BLUE, idempotent };
   if (upstreamCode !== undefined) {
-    const known = CODES[upstreamCode];
-    // An internal error while copying may come after part of the copy was written.
-    const retryable = known?.retryable ?? (upstreamCode === 'INTERNAL_SERVER_ERROR' && idempotent);
-    return new UpstreamFailure({
-      code: known?.code ?? CopyErrorCode.UPSTREAM_ERROR,
-      provider: Provider.BLUE,
+    return answerFailure(call, {
+      documented: CODES[upstreamCode],
+      status,
       message: `Blue: ${upstreamMessage ?? 'the operation failed'} (${upstreamCode}).`,
       upstreamCode,
       upstreamMessage,
-      retryable,
     });
   }
-  const unknown = !idempotent && (status === 502 || status === 504);
-  const byStatus =
-    status === 401
-      ? CopyErrorCode.UNAUTHENTICATED
-      : status === 403
-        ? CopyErrorCode.FORBIDDEN
-        : status === 429
-          ? CopyErrorCode.RATE_LIMITED
-          : unknown
-            ? CopyErrorCode.OUTCOME_UNKNOWN
-            : status >= 500
-              ? CopyErrorCode.UPSTREAM_UNAVAILABLE
-              : CopyErrorCode.UPSTREAM_ERROR;
-  return new UpstreamFailure({
-    code: byStatus,
-    provider: Provider.BLUE,
-    message: unknown
-      ? `Blue: HTTP ${status} from a gateway after copyTodo was sent; the copy may or may not have happened. Check the target list before trying again.`
-      : `Blue answered HTTP ${status}${upstreamMessage ? `: ${upstreamMessage}` : ' without a GraphQL error'}.`,
+  return answerFailure(call, {
+    documented: STATUSES[status],
+    status,
+    message: `Blue answered HTTP ${status}${upstreamMessage ? `: ${upstreamMessage}` : ' without a GraphQL error'}.`,
     upstreamCode: String(status),
     upstreamMessage,
-    retryable: status === 429 || (!unknown && status >= 500),
   });
 }
 
@@ -421,8 +424,8 @@ function toDetail(t: z.infer<typeof TodoWire>): BlueTodoDetail {
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
     todoList: t.todoList ?? null,
-    users: (t.users ?? []).map((u) => ({ id: u.id, name: u.name ?? null, email: u.email ?? null })),
+    users: (t.users ?? []).map((u) => ({ id: u.id, name: u.fullName ?? null, email: u.email ?? null })),
     tags: (t.tags ?? []).map((g) => ({ id: g.id, title: g.title, color: g.color ?? null })),
-    customFields: (t.customFields ?? []).map((f) => ({ id: f.id, title: f.title ?? null, type: f.type ?? null, value: f.value })),
+    customFields: (t.customFields ?? []).map((f) => ({ id: f.id, title: f.name ?? null, type: f.type ?? null, value: f.value })),
   };
 }

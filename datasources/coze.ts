@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import type { CozeCredentials } from '../src/core/credentials.ts';
 import { CopyErrorCode, Provider, UpstreamFailure } from '../src/core/errors.ts';
-import { parseJson, sendUpstream, type UpstreamResponse } from './http.ts';
+import { answerFailure, parseJson, type Refusal, refused, sendUpstream, type UpstreamResponse } from './http.ts';
 
 /** copygraph's spelling of an entity type (the GraphQL enum); Coze's wire spelling is lower case. */
 export type CozeEntityKind = 'BOT' | 'APP' | 'WORKFLOW';
@@ -95,46 +95,58 @@ const TaskData = z
   })
   .loose();
 
-/** Body codes the official SDK names (error.ts `APIError.generate`), and what they mean here. */
-const CODES: Readonly<Record<number, { code: CopyErrorCode; retryable: boolean }>> = {
-  4000: { code: CopyErrorCode.BAD_USER_INPUT, retryable: false },
-  4100: { code: CopyErrorCode.UNAUTHENTICATED, retryable: false },
-  4101: { code: CopyErrorCode.FORBIDDEN, retryable: false },
-  4200: { code: CopyErrorCode.NOT_FOUND, retryable: false },
-  4013: { code: CopyErrorCode.RATE_LIMITED, retryable: true },
+/**
+ * Body codes the official SDK names (error.ts `APIError.generate`) [C S5]: each is a refusal, nothing
+ * was copied. Any other non-zero code is undocumented here [U] and, after a copy, OUTCOME_UNKNOWN.
+ */
+const CODES: Readonly<Record<number, Refusal>> = {
+  4000: refused(CopyErrorCode.BAD_USER_INPUT),
+  4100: refused(CopyErrorCode.UNAUTHENTICATED),
+  4101: refused(CopyErrorCode.FORBIDDEN),
+  4200: refused(CopyErrorCode.NOT_FOUND),
+  4013: refused(CopyErrorCode.RATE_LIMITED, true),
 };
 
-/** The same mapping by HTTP status, for answers without a readable body code. */
-const STATUSES: Readonly<Record<number, { code: CopyErrorCode; retryable: boolean }>> = {
-  400: { code: CopyErrorCode.BAD_USER_INPUT, retryable: false },
-  401: { code: CopyErrorCode.UNAUTHENTICATED, retryable: false },
-  403: { code: CopyErrorCode.FORBIDDEN, retryable: false },
-  404: { code: CopyErrorCode.NOT_FOUND, retryable: false },
-  408: { code: CopyErrorCode.UPSTREAM_UNAVAILABLE, retryable: true },
-  429: { code: CopyErrorCode.RATE_LIMITED, retryable: true },
+/**
+ * The same mapping by HTTP status, for answers without a readable body code. 408 (the SDK's
+ * TimeoutError), 502 (GatewayError) and every other 5xx are not refusals: the copy may have run.
+ */
+const STATUSES: Readonly<Record<number, Refusal>> = {
+  400: refused(CopyErrorCode.BAD_USER_INPUT),
+  401: refused(CopyErrorCode.UNAUTHENTICATED),
+  403: refused(CopyErrorCode.FORBIDDEN),
+  404: refused(CopyErrorCode.NOT_FOUND),
+  429: refused(CopyErrorCode.RATE_LIMITED, true),
 };
 
 function logIdOf(res: UpstreamResponse, body: z.infer<typeof Envelope> | undefined): string | undefined {
   return body?.detail?.logid || res.headers.get('x-tt-logid') || undefined;
 }
 
-/** Maps a refused answer (HTTP error or non-zero body code) to a typed failure. */
-export function cozeFailure(status: number, bodyCode: number | undefined, msg: string | undefined, logId: string | undefined): UpstreamFailure {
-  const known = (bodyCode !== undefined ? CODES[bodyCode] : undefined) ?? STATUSES[status];
-  const code = known?.code ?? (status >= 500 ? CopyErrorCode.UPSTREAM_UNAVAILABLE : CopyErrorCode.UPSTREAM_ERROR);
-  const retryable = known?.retryable ?? status >= 500;
+/** Maps a refused answer (HTTP error or non-zero body code) to a typed failure, by the retry contract (datasources/http.ts). */
+export function cozeFailure(
+  status: number,
+  bodyCode: number | undefined,
+  msg: string | undefined,
+  logId: string | undefined,
+  idempotent: boolean,
+): UpstreamFailure {
+  const documented = (bodyCode !== undefined ? CODES[bodyCode] : STATUSES[status]) ?? undefined;
   // The SDK's own hint: a 401 often means a coze.com token sent to coze.cn or the other way round.
-  const hint = code === CopyErrorCode.UNAUTHENTICATED ? ' Check the token, and that COZE_BASE_URL matches its site (api.coze.cn or api.coze.com).' : '';
-  return new UpstreamFailure({
-    code,
-    provider: Provider.COZE,
-    message: `Coze refused the call${msg ? `: ${msg}` : ` (HTTP ${status})`}.${hint}`,
-    upstreamCode: bodyCode !== undefined ? String(bodyCode) : String(status),
-    upstreamMessage: msg || undefined,
-    logId,
-    retryable,
-    retryAfterSeconds: code === CopyErrorCode.RATE_LIMITED ? 1 : undefined,
-  });
+  const hint =
+    documented?.code === CopyErrorCode.UNAUTHENTICATED ? ' Check the token, and that COZE_BASE_URL matches its site (api.coze.cn or api.coze.com).' : '';
+  return answerFailure(
+    { provider: Provider.COZE, idempotent },
+    {
+      documented,
+      status,
+      message: `Coze refused the call${msg ? `: ${msg}` : ` (HTTP ${status})`}.${hint}`,
+      upstreamCode: bodyCode !== undefined ? String(bodyCode) : String(status),
+      upstreamMessage: msg || undefined,
+      logId,
+      retryAfterSeconds: 1,
+    },
+  );
 }
 
 export class CozeClient {
@@ -203,8 +215,8 @@ export class CozeClient {
     const envelope = Envelope.safeParse(parseJson(res.text));
     const parsed = envelope.success ? envelope.data : undefined;
     const logId = logIdOf(res, parsed);
-    if (parsed && parsed.code !== 0) throw cozeFailure(res.status, parsed.code, parsed.msg, logId);
-    if (res.status < 200 || res.status >= 300) throw cozeFailure(res.status, undefined, parsed?.msg, logId);
+    if (parsed && parsed.code !== 0) throw cozeFailure(res.status, parsed.code, parsed.msg, logId, idempotent);
+    if (res.status < 200 || res.status >= 300) throw cozeFailure(res.status, undefined, parsed?.msg, logId, idempotent);
     if (!parsed) throw malformed(`HTTP ${res.status} without a Coze envelope`, logId, idempotent);
     return { data: parsed.data, logId };
   }

@@ -19,9 +19,10 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { FeishuCredentials } from '../src/core/credentials.ts';
 import { CopyErrorCode, Provider, UpstreamFailure } from '../src/core/errors.ts';
+import { countUpstreamRetry } from '../src/core/metrics.ts';
 import { type LimiterClock, RateLimiter, RateLimitWaitExceeded, systemClock } from '../src/core/rate-limiter.ts';
 import { type FeishuAppKeys, FeishuTokenManager } from './feishu-auth.ts';
-import { parseJson, sendUpstream, type UpstreamResponse } from './http.ts';
+import { answerFailure, internal, parseJson, type Refusal, refused, sendUpstream, type UpstreamResponse } from './http.ts';
 
 export const WIKI_OBJ_TYPES = ['DOC', 'DOCX', 'SHEET', 'MINDNOTE', 'BITABLE', 'FILE', 'SLIDES'] as const;
 export type WikiObjType = (typeof WIKI_OBJ_TYPES)[number];
@@ -160,61 +161,71 @@ const NOT_FOUND_WHAT: Readonly<Record<string, string>> = {
   'identity not found': 'the identity was not found',
 };
 
-const CODES: Readonly<Record<number, { code: CopyErrorCode; retryable: boolean; what: string }>> = {
-  131001: { code: CopyErrorCode.UPSTREAM_ERROR, retryable: true, what: 'a downstream service failed' },
-  131002: { code: CopyErrorCode.BAD_USER_INPUT, retryable: false, what: 'a parameter was refused' },
-  131003: { code: CopyErrorCode.LIMIT_EXCEEDED, retryable: false, what: 'a wiki limit would be exceeded (nodes per space, depth, children per parent)' },
-  131004: { code: CopyErrorCode.FORBIDDEN, retryable: false, what: 'the user is not valid for this wiki' },
-  131005: { code: CopyErrorCode.NOT_FOUND, retryable: false, what: 'not found' },
-  131006: { code: CopyErrorCode.FORBIDDEN, retryable: false, what: 'permission denied' },
-  131007: { code: CopyErrorCode.UPSTREAM_ERROR, retryable: true, what: 'an internal error' },
-  131008: { code: CopyErrorCode.ALREADY_EXISTS, retryable: false, what: 'it already exists' },
-  99991661: { code: CopyErrorCode.UNAUTHENTICATED, retryable: false, what: 'the access token is missing or malformed' },
-  99991663: { code: CopyErrorCode.UNAUTHENTICATED, retryable: false, what: 'the tenant access token is invalid' },
-  99991664: { code: CopyErrorCode.UNAUTHENTICATED, retryable: false, what: 'the app token is invalid' },
-  99991665: { code: CopyErrorCode.UNAUTHENTICATED, retryable: false, what: 'the tenant code is invalid' },
-  99991668: { code: CopyErrorCode.UNAUTHENTICATED, retryable: false, what: 'the user access token is invalid' },
-  99991671: { code: CopyErrorCode.UNAUTHENTICATED, retryable: false, what: 'the token does not start with t- or u-' },
-  99991672: { code: CopyErrorCode.FORBIDDEN, retryable: false, what: 'the app lacks a scope (wiki:node:copy / wiki:wiki) or its version is not released' },
-  99991676: { code: CopyErrorCode.FORBIDDEN, retryable: false, what: 'the token lacks a permission' },
-  99991677: { code: CopyErrorCode.UNAUTHENTICATED, retryable: false, what: 'the access token has expired' },
-  99991401: { code: CopyErrorCode.FORBIDDEN, retryable: false, what: "this IP is not on the app's allow-list" },
+/**
+ * Every code of the copy page's error table (seed 002, all HTTP 400) and the generic token/permission
+ * codes (upstreams.md §3.5). 131001 "rpc fail" and 131007 "internal err" (请勿重试, do not retry) are
+ * the service failing in its own code: after a copy they are OUTCOME_UNKNOWN. 131009 "lock contention,
+ * please retry later" (并发请求异常，请稍后重试) is a refusal the docs ask to retry.
+ */
+const CODES: Readonly<Record<number, Refusal & { what: string }>> = {
+  131001: { ...internal(true), what: 'a downstream service failed (rpc fail)' },
+  131002: { ...refused(CopyErrorCode.BAD_USER_INPUT), what: 'a parameter was refused' },
+  131003: { ...refused(CopyErrorCode.LIMIT_EXCEEDED), what: 'a wiki limit would be exceeded (nodes per space, depth, children per parent)' },
+  131004: { ...refused(CopyErrorCode.FORBIDDEN), what: 'the user is not valid for this wiki' },
+  131005: { ...refused(CopyErrorCode.NOT_FOUND), what: 'not found' },
+  131006: { ...refused(CopyErrorCode.FORBIDDEN), what: 'permission denied' },
+  131007: { ...internal(false), what: 'an internal error (Feishu asks not to retry)' },
+  131008: { ...refused(CopyErrorCode.ALREADY_EXISTS), what: 'it already exists' },
+  131009: { ...refused(CopyErrorCode.RATE_LIMITED, true), what: 'lock contention (concurrent requests); retry later' },
+  99991400: { ...refused(CopyErrorCode.RATE_LIMITED, true), what: 'too many calls' },
+  99991661: { ...refused(CopyErrorCode.UNAUTHENTICATED), what: 'the access token is missing or malformed' },
+  99991663: { ...refused(CopyErrorCode.UNAUTHENTICATED), what: 'the tenant access token is invalid' },
+  99991664: { ...refused(CopyErrorCode.UNAUTHENTICATED), what: 'the app token is invalid' },
+  99991665: { ...refused(CopyErrorCode.UNAUTHENTICATED), what: 'the tenant code is invalid' },
+  99991668: { ...refused(CopyErrorCode.UNAUTHENTICATED), what: 'the user access token is invalid' },
+  99991671: { ...refused(CopyErrorCode.UNAUTHENTICATED), what: 'the token does not start with t- or u-' },
+  99991672: { ...refused(CopyErrorCode.FORBIDDEN), what: 'the app lacks a scope (wiki:node:copy / wiki:wiki) or its version is not released' },
+  99991676: { ...refused(CopyErrorCode.FORBIDDEN), what: 'the token lacks a permission' },
+  99991677: { ...refused(CopyErrorCode.UNAUTHENTICATED), what: 'the access token has expired' },
+  99991401: { ...refused(CopyErrorCode.FORBIDDEN), what: "this IP is not on the app's allow-list" },
 };
 
 export interface FailureContext {
   readonly status: number;
   readonly logId: string | undefined;
   readonly retryAfterSeconds?: number | undefined;
-  /** Whether the call may have run upstream when no Feishu answer came back (a copy: it may). */
+  /** Whether the call may be sent again without harm (a copy may not). */
   readonly idempotent: boolean;
   /** A user's own token was used: expiry means the user must sign in again. */
   readonly asUser: boolean;
 }
 
-/** Maps a Feishu answer (body code, or HTTP status when there is no Feishu body) to a typed failure. */
+/**
+ * Maps a Feishu answer (body code, or HTTP status when there is no Feishu body) to a typed failure, by
+ * the retry contract (datasources/http.ts): a 5xx without a Feishu body, an unlisted code or an internal
+ * error after a copy is OUTCOME_UNKNOWN.
+ */
 export function feishuFailure(upstreamCode: number | undefined, msg: string | undefined, ctx: FailureContext): UpstreamFailure {
-  const base = { provider: Provider.FEISHU, upstreamMessage: msg, logId: ctx.logId };
-  if (ctx.status === 429 || upstreamCode === RATE_LIMITED_CODE) {
-    return new UpstreamFailure({
-      ...base,
-      code: CopyErrorCode.RATE_LIMITED,
+  const call = { provider: Provider.FEISHU, idempotent: ctx.idempotent };
+  if (upstreamCode === RATE_LIMITED_CODE || (upstreamCode === undefined && ctx.status === 429)) {
+    return answerFailure(call, {
+      documented: refused(CopyErrorCode.RATE_LIMITED, true),
+      status: ctx.status,
       message: `Feishu: too many calls to this API for this ${ctx.asUser ? 'user' : 'app'}${ctx.retryAfterSeconds ? `; retry in ${ctx.retryAfterSeconds} s` : ''}.`,
       upstreamCode: String(upstreamCode ?? ctx.status),
-      retryable: true,
+      upstreamMessage: msg,
+      logId: ctx.logId,
       retryAfterSeconds: ctx.retryAfterSeconds,
     });
   }
   if (upstreamCode === undefined) {
-    // No Feishu body: a gateway answered. Behind a 502/504 the copy may have run.
-    const unknown = !ctx.idempotent && (ctx.status === 502 || ctx.status === 504);
-    return new UpstreamFailure({
-      ...base,
-      code: unknown ? CopyErrorCode.OUTCOME_UNKNOWN : ctx.status >= 500 ? CopyErrorCode.UPSTREAM_UNAVAILABLE : CopyErrorCode.UPSTREAM_ERROR,
-      message: unknown
-        ? `Feishu: HTTP ${ctx.status} from a gateway after the copy was sent; it may or may not have happened. Check the target before trying again.`
-        : `Feishu answered HTTP ${ctx.status} without a Feishu error body.`,
-      upstreamCode: String(ctx.status),
-      retryable: !unknown && ctx.status >= 500,
+    // No Feishu body: a gateway answered.
+    return answerFailure(call, {
+      documented: undefined,
+      status: ctx.status,
+      message: `Feishu answered HTTP ${ctx.status} without a Feishu error body.`,
+      upstreamMessage: msg,
+      logId: ctx.logId,
     });
   }
   const known = CODES[upstreamCode];
@@ -223,12 +234,14 @@ export function feishuFailure(upstreamCode: number | undefined, msg: string | un
   else if ((upstreamCode === 131006 || upstreamCode === 131004) && msg) what = `${what}: ${msg}`;
   else if (msg && known === undefined) what = `${what} (${upstreamCode} ${msg})`;
   if (ctx.asUser && (upstreamCode === 99991677 || upstreamCode === 99991668)) what += '; the user must sign in again for a new user_access_token';
-  return new UpstreamFailure({
-    ...base,
-    code: known?.code ?? CopyErrorCode.UPSTREAM_ERROR,
+  return answerFailure(call, {
+    documented: known,
+    status: ctx.status,
     message: `Feishu: ${what}.`,
     upstreamCode: String(upstreamCode),
-    retryable: known?.retryable ?? false,
+    upstreamMessage: msg,
+    logId: ctx.logId,
+    retryAfterSeconds: upstreamCode === 131009 ? 1 : undefined,
   });
 }
 
@@ -261,7 +274,7 @@ export class FeishuWikiClient {
     this.#options = options;
     const clock = options.clock ?? systemClock;
     this.auth = new FeishuTokenManager({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs, now: () => clock.now() });
-    this.limiter = new RateLimiter({ limit: options.rateLimitPerMinute, windowMs: 60_000, clock });
+    this.limiter = new RateLimiter({ limit: options.rateLimitPerMinute, windowMs: 60_000, clock, name: 'feishu' });
   }
 
   /** The limiter key of an API for these credentials (tests read its stats). */
@@ -336,6 +349,7 @@ export class FeishuWikiClient {
       const refreshable = code !== undefined && (TOKEN_INVALID.has(code) || (code === NEED_A_TOKEN && token.fromCache));
       if (identity.kind === 'app' && refreshable && attempt === 0) {
         this.auth.invalidate(identity.keys, token.token);
+        countUpstreamRetry('FEISHU', 'token_refresh');
         continue;
       }
       const logId = res.headers.get('x-tt-logid') ?? (envelope.success ? envelope.data.error?.log_id : undefined);

@@ -9,15 +9,17 @@
  * once more. Every call carries `Platform: open_platform`.
  *
  * Every answer is `{ code, message, data, "x-traceID" }`, business errors included (HTTP 200). The
- * docs name only codes 401 and 429; every other refusal is code 1 told apart by its message [I], which
- * is why the mapping below reads messages — in this one place.
+ * docs name only body codes 401 (access_token无效) and 429 (请求太频繁) [C3 P3]; the wording of every
+ * other refusal is undocumented, so messages are never read. An unlisted code after a submit is
+ * OUTCOME_UNKNOWN (retry contract, datasources/http.ts): nothing documents that it did not run.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Pan123Credentials } from '../src/core/credentials.ts';
 import { CopyErrorCode, Provider, UpstreamFailure } from '../src/core/errors.ts';
-import { parseJson, sendUpstream } from './http.ts';
 import { registerSecret } from '../src/core/secrets.ts';
+import { countUpstreamRetry } from '../src/core/metrics.ts';
+import { answerFailure, parseJson, type Refusal, refused, sendUpstream } from './http.ts';
 
 /** Upstream limits of the copy task [C3 P2]. */
 export const PAN123_MAX_IDS_PER_TASK = 100;
@@ -76,70 +78,38 @@ const FailData = z
 const CODE_TOKEN_INVALID = 401;
 const CODE_THROTTLED = 429;
 
-/** Business refusals the docs do not number, told apart by their message [I]. */
-const MESSAGE_RULES: readonly { pattern: RegExp; code: CopyErrorCode; retryable: boolean; what: string }[] = [
-  // The 4th unfinished task of the account: wait for a slot (the account may be shared with other clients).
-  {
-    pattern: /任务数量已达上限|任务.*上限|too many tasks/i,
-    code: CopyErrorCode.LIMIT_EXCEEDED,
-    retryable: true,
-    what: 'the account already has 3 unfinished copy tasks',
-  },
-  { pattern: /任务不存在|task.*not (exist|found)/i, code: CopyErrorCode.NOT_FOUND, retryable: false, what: 'the copy task does not exist' },
-  { pattern: /tokens number has exceeded/i, code: CopyErrorCode.LIMIT_EXCEEDED, retryable: false, what: 'too many sessions for this client' },
-  { pattern: /clientID|clientSecret/i, code: CopyErrorCode.UNAUTHENTICATED, retryable: false, what: 'the client id or secret was refused' },
-  { pattern: /长度不能超过|超过/, code: CopyErrorCode.LIMIT_EXCEEDED, retryable: false, what: 'an upstream limit was exceeded' },
-  { pattern: /参数|不能为空|invalid param/i, code: CopyErrorCode.BAD_USER_INPUT, retryable: false, what: 'a parameter was refused' },
-];
+/** The documented body codes [C3 P3 "常用code码"]: both refusals. */
+const BODY_CODES: Readonly<Record<number, Refusal & { what: string }>> = {
+  [CODE_TOKEN_INVALID]: { ...refused(CopyErrorCode.UNAUTHENTICATED), what: '123pan refused the access token (access_token无效)' },
+  [CODE_THROTTLED]: { ...refused(CopyErrorCode.RATE_LIMITED, true), what: '123pan throttled the call (请求太频繁)' },
+};
 
-/** Maps a refused answer to a typed failure. */
-export function pan123Failure(httpStatus: number, body: Envelope | undefined): UpstreamFailure {
+/** Which call failed: the token endpoint's only refusal of a well-formed request is bad client credentials [I]. */
+export type Pan123Call = 'token' | 'submit' | 'read';
+
+/** Maps a refused answer to a typed failure, by the retry contract (datasources/http.ts). */
+export function pan123Failure(httpStatus: number, body: Envelope | undefined, call: Pan123Call): UpstreamFailure {
   const traceId = body?.['x-traceID'] ?? undefined;
   const upstreamMessage = body?.message ?? undefined;
-  const base = { provider: Provider.PAN123, upstreamMessage, logId: traceId };
+  const ctx = { provider: Provider.PAN123, idempotent: call !== 'submit' };
   if (!body) {
-    const unavailable = httpStatus >= 500 || httpStatus === 429;
-    return new UpstreamFailure({
-      ...base,
-      code: unavailable ? CopyErrorCode.UPSTREAM_UNAVAILABLE : CopyErrorCode.UPSTREAM_ERROR,
-      message: `123pan answered HTTP ${httpStatus} without its envelope.`,
-      upstreamCode: String(httpStatus),
-      retryable: unavailable,
-    });
+    // HTTP 429 without the envelope still refuses by HTTP's own meaning; anything else is a gateway's.
+    const documented = httpStatus === 429 ? refused(CopyErrorCode.RATE_LIMITED, true) : undefined;
+    return answerFailure(ctx, { documented, status: httpStatus, message: `123pan answered HTTP ${httpStatus} without its envelope.`, logId: traceId });
   }
-  const upstreamCode = String(body.code);
-  if (body.code === CODE_TOKEN_INVALID) {
-    return new UpstreamFailure({
-      ...base,
-      code: CopyErrorCode.UNAUTHENTICATED,
-      message: '123pan refused the access token (access_token无效).',
-      upstreamCode,
-      retryable: false,
-    });
-  }
-  if (body.code === CODE_THROTTLED) {
-    return new UpstreamFailure({
-      ...base,
-      code: CopyErrorCode.RATE_LIMITED,
-      message: '123pan throttled the call (请求太频繁).',
-      upstreamCode,
-      retryable: true,
-      retryAfterSeconds: 1,
-    });
-  }
-  const rule = MESSAGE_RULES.find((r) => r.pattern.test(upstreamMessage ?? ''));
-  return new UpstreamFailure({
-    ...base,
-    code: rule?.code ?? CopyErrorCode.UPSTREAM_ERROR,
-    message: `123pan: ${rule?.what ?? 'the call was refused'}${upstreamMessage ? ` (${upstreamMessage})` : ''}.`,
-    upstreamCode,
-    retryable: rule?.retryable ?? false,
+  let documented: (Refusal & { what?: string }) | undefined = BODY_CODES[body.code];
+  // [I] Task reads answer HTTP 404 for a task 123pan does not know (the docs are silent).
+  if (!documented && call === 'read' && httpStatus === 404) documented = { ...refused(CopyErrorCode.NOT_FOUND), what: '123pan does not know this copy task' };
+  if (!documented && call === 'token') documented = { ...refused(CopyErrorCode.UNAUTHENTICATED), what: '123pan refused the client id or secret' };
+  return answerFailure(ctx, {
+    documented,
+    status: httpStatus,
+    message: `${documented?.what ?? `123pan refused the call (code ${body.code})`}${upstreamMessage ? ` (${upstreamMessage})` : ''}.`,
+    upstreamCode: String(body.code),
+    upstreamMessage,
+    logId: traceId,
+    retryAfterSeconds: 1,
   });
-}
-
-/** Whether a submit was refused only because the account's 3 task slots are taken: wait and try again. */
-export function isQueueFull(err: unknown): boolean {
-  return err instanceof UpstreamFailure && err.provider === Provider.PAN123 && err.code === CopyErrorCode.LIMIT_EXCEEDED && err.retryable;
 }
 
 interface CachedToken {
@@ -150,7 +120,48 @@ interface CachedToken {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * The account's 3 task slots as this process knows them (upstream tasks it submitted or saw running,
+ * not yet seen finished). 123pan's refusal of a 4th task has no documented code [U], so it would be
+ * OUTCOME_UNKNOWN: copygraph avoids asking for it by counting slots itself, per client id, in memory.
+ * A slot is reserved synchronously before a submit (so two tasks of this process never both take the
+ * last one) and released when the submit is refused or the upstream task is seen final.
+ */
+export class Pan123Slots {
+  readonly #open = new Map<string, Set<string>>();
+  #next = 0;
+
+  #set(clientId: string): Set<string> {
+    let set = this.#open.get(clientId);
+    if (!set) this.#open.set(clientId, (set = new Set()));
+    return set;
+  }
+
+  /** Takes a free slot for a submit, or undefined when all 3 are (as far as copygraph knows) taken. */
+  reserve(clientId: string): string | undefined {
+    const set = this.#set(clientId);
+    if (set.size >= PAN123_MAX_QUEUED_TASKS) return undefined;
+    const key = `reserved:${this.#next++}`;
+    set.add(key);
+    return key;
+  }
+
+  /** Notes an upstream task as holding a slot (replacing the reservation it was submitted under). */
+  hold(clientId: string, taskId: string, reservation?: string): void {
+    const set = this.#set(clientId);
+    if (reservation) set.delete(reservation);
+    set.add(taskId);
+  }
+
+  /** Frees a slot: a reservation whose submit did not create a task, or an upstream task seen final. */
+  release(clientId: string, key: string): void {
+    this.#open.get(clientId)?.delete(key);
+  }
+}
+
 export class Pan123Client {
+  /** What this process knows of each account's task slots. */
+  readonly slots = new Pan123Slots();
   /** Keyed by client id and a digest of the secret: a wrong secret never reuses a good one's token. */
   readonly #tokens = new Map<string, CachedToken>();
   readonly #fetching = new Map<string, Promise<string>>();
@@ -165,9 +176,12 @@ export class Pan123Client {
   /** Creates one upstream copy task of at most 100 ids. Not idempotent: a timeout is OUTCOME_UNKNOWN. */
   async submitCopy(creds: Pan123Credentials, fileIds: readonly string[], toParentFileId: string): Promise<{ taskId: string; logId: string | undefined }> {
     if (fileIds.length === 0 || fileIds.length > PAN123_MAX_IDS_PER_TASK) throw new RangeError(`a 123pan copy task takes 1 to ${PAN123_MAX_IDS_PER_TASK} ids`);
-    // sourceType "1" (drive) and type 1 are fixed by the upstream; the docs' table spells sourceType as a string.
-    const body = JSON.stringify({ fileIDs: fileIds, toParentFileID: toParentFileId, sourceType: '1', type: 1 });
-    const res = await this.#authed(creds, 'POST', '/api/v1/oss/source/copy', body, false);
+    // sourceType is sent as the number 1 (云盘, the drive). The docs' table types it `string`, but every
+    // official example (cURL, Java, JavaScript, axios, Python on the copy page, seed 001) sends the number
+    // `1`: examples are what the service is exercised with, and a server that declares string but is
+    // called with numbers by its own docs must accept a number. The emulator accepts both [I]. type 1 is fixed.
+    const body = JSON.stringify({ fileIDs: fileIds, toParentFileID: toParentFileId, sourceType: 1, type: 1 });
+    const res = await this.#authed(creds, 'POST', '/api/v1/oss/source/copy', body, 'submit');
     const data = CopyData.safeParse(res.data);
     if (!data.success) {
       throw new UpstreamFailure({
@@ -183,7 +197,7 @@ export class Pan123Client {
 
   /** How an upstream copy task stands. NOT_FOUND when 123pan does not know it. */
   async copyProgress(creds: Pan123Credentials, taskId: string): Promise<Pan123Progress> {
-    const res = await this.#authed(creds, 'GET', `/api/v1/oss/source/copy/process?taskID=${encodeURIComponent(taskId)}`, undefined, true);
+    const res = await this.#authed(creds, 'GET', `/api/v1/oss/source/copy/process?taskID=${encodeURIComponent(taskId)}`, undefined, 'read');
     const data = ProcessData.safeParse(res.data);
     if (!data.success) throw malformed('the task detail', res);
     return { status: data.data.status, failMsg: data.data.failMsg ?? '', logId: res['x-traceID'] ?? undefined };
@@ -194,7 +208,7 @@ export class Pan123Client {
     const out: Pan123FailedFile[] = [];
     for (let page = 1; page <= MAX_FAIL_PAGES; page++) {
       const query = `taskID=${encodeURIComponent(taskId)}&limit=${FAIL_PAGE_SIZE}&page=${page}`;
-      const res = await this.#authed(creds, 'GET', `/api/v1/oss/source/copy/fail?${query}`, undefined, true);
+      const res = await this.#authed(creds, 'GET', `/api/v1/oss/source/copy/fail?${query}`, undefined, 'read');
       const data = FailData.safeParse(res.data);
       if (!data.success) throw malformed('the fail list', res);
       const list = data.data.list ?? [];
@@ -207,7 +221,8 @@ export class Pan123Client {
   // ---- auth ------------------------------------------------------------------------------------
 
   /** An authenticated call; a body code 401 fetches a new token (once for all callers) and sends the call once more. */
-  async #authed(creds: Pan123Credentials, method: 'GET' | 'POST', path: string, body: string | undefined, idempotent: boolean): Promise<Envelope> {
+  async #authed(creds: Pan123Credentials, method: 'GET' | 'POST', path: string, body: string | undefined, call: Pan123Call): Promise<Envelope> {
+    const idempotent = call !== 'submit';
     let token = await this.#token(creds);
     let res = await this.#send(method, path, body, idempotent, token);
     if (res.body?.code === CODE_TOKEN_INVALID) {
@@ -216,7 +231,7 @@ export class Pan123Client {
       token = await this.#token(creds);
       res = await this.#send(method, path, body, idempotent, token);
     }
-    if (res.body?.code !== 0) throw pan123Failure(res.status, res.body);
+    if (res.body?.code !== 0) throw pan123Failure(res.status, res.body, call);
     return res.body;
   }
 
@@ -275,10 +290,11 @@ export class Pan123Client {
       const fetchedAt = Date.now();
       const res = await this.#send('POST', '/api/v1/access_token', body, true, undefined);
       if (res.body?.code === CODE_THROTTLED && attempt < 3) {
+        countUpstreamRetry('PAN123', 'throttled');
         await sleep(this.options.tokenThrottleWaitMs ?? 1100);
         continue;
       }
-      if (res.body?.code !== 0) throw pan123Failure(res.status, res.body);
+      if (res.body?.code !== 0) throw pan123Failure(res.status, res.body, 'token');
       const data = TokenData.safeParse(res.body.data);
       const expiresAt = data.success ? Date.parse(data.data.expiredAt) : Number.NaN;
       if (!data.success || Number.isNaN(expiresAt)) throw malformed('the access token', res.body);

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { CopyErrorCode, Provider, UpstreamFailure } from '../src/core/errors.ts';
-import { type UpstreamResponse, parseJson, sendUpstream } from './http.ts';
+import { answerFailure, internal, parseJson, type Refusal, refused, sendUpstream, type UpstreamResponse } from './http.ts';
 import { encodedEntry, FORM_CONTENT_TYPE, type QiniuKeys, qiniuDate, signQBox, signQiniu } from './qiniu-auth.ts';
 
 /** What a resolver holds of a `StorageObject`: its key fields; stat fields load lazily. */
@@ -37,37 +37,40 @@ const StatBody = z.object({ fsize: z.number(), hash: z.string(), mimeType: z.str
 const BatchItem = z.object({ code: z.number(), data: z.unknown().optional() });
 const BatchBody = z.array(BatchItem);
 
-const STATUS_CODES: Readonly<Record<number, { code: CopyErrorCode; retryable: boolean; what: string }>> = {
-  400: { code: CopyErrorCode.BAD_USER_INPUT, retryable: false, what: 'bad request' },
-  401: { code: CopyErrorCode.UNAUTHENTICATED, retryable: false, what: 'the access key or signature was refused' },
-  403: { code: CopyErrorCode.FORBIDDEN, retryable: false, what: 'forbidden' },
-  419: { code: CopyErrorCode.FORBIDDEN, retryable: false, what: 'the account is frozen' },
-  573: { code: CopyErrorCode.RATE_LIMITED, retryable: true, what: 'too many operations on this object' },
-  612: { code: CopyErrorCode.NOT_FOUND, retryable: false, what: 'the source object does not exist' },
-  614: { code: CopyErrorCode.ALREADY_EXISTS, retryable: false, what: 'the destination object already exists' },
-  631: { code: CopyErrorCode.NOT_FOUND, retryable: false, what: 'the bucket does not exist' },
+/**
+ * Qiniu's documented status codes (seed page + error-responses page, Q1/Q4). 599 is "服务端操作失败"
+ * (the server failed): a copy may have run, so after a copy it is OUTCOME_UNKNOWN. 502/503/504 without
+ * Qiniu's `{"error": …}` body are a gateway's, and unlisted here: OUTCOME_UNKNOWN after a copy too.
+ */
+const STATUS_CODES: Readonly<Record<number, Refusal & { what: string }>> = {
+  400: { ...refused(CopyErrorCode.BAD_USER_INPUT), what: 'bad request' },
+  401: { ...refused(CopyErrorCode.UNAUTHENTICATED), what: 'the access key or signature was refused' },
+  403: { ...refused(CopyErrorCode.FORBIDDEN), what: 'forbidden' },
+  419: { ...refused(CopyErrorCode.FORBIDDEN), what: 'the account is frozen' },
+  573: { ...refused(CopyErrorCode.RATE_LIMITED, true), what: 'too many operations on this object' },
+  599: { ...internal(true), what: 'the server failed the operation' },
+  612: { ...refused(CopyErrorCode.NOT_FOUND), what: 'the source object does not exist' },
+  614: { ...refused(CopyErrorCode.ALREADY_EXISTS), what: 'the destination object already exists' },
+  631: { ...refused(CopyErrorCode.NOT_FOUND), what: 'the bucket does not exist' },
 };
 
-/** Maps a Qiniu status (and error text) to a typed failure. */
-export function qiniuFailure(status: number, error: string | undefined, reqId: string | undefined): UpstreamFailure {
-  const known = STATUS_CODES[status];
-  const code = known?.code ?? CopyErrorCode.UPSTREAM_ERROR;
-  const retryable = known?.retryable ?? [502, 503, 504].includes(status);
+/**
+ * Maps a Qiniu status (and error text) to a typed failure, by the retry contract (datasources/http.ts).
+ * A status counts as Qiniu's only with Qiniu's JSON error body (a gateway's 403 or 400 is not a refusal).
+ */
+export function qiniuFailure(status: number, error: string | undefined, reqId: string | undefined, idempotent: boolean, hasBody = true): UpstreamFailure {
+  const known = hasBody ? STATUS_CODES[status] : undefined;
   const what = known?.what ?? 'the operation failed';
-  return new UpstreamFailure({
-    code,
-    provider: Provider.QINIU,
-    message: `Qiniu: ${what}${error ? ` (${error})` : ''}.`,
-    upstreamCode: String(status),
-    upstreamMessage: error,
-    logId: reqId,
-    retryable,
-  });
+  return answerFailure(
+    { provider: Provider.QINIU, idempotent },
+    { documented: known, status, message: `Qiniu: ${what}${error ? ` (${error})` : ` (HTTP ${status})`}.`, upstreamMessage: error, logId: reqId },
+  );
 }
 
-function failureFrom(res: UpstreamResponse): UpstreamFailure {
+function failureFrom(res: UpstreamResponse, idempotent: boolean): UpstreamFailure {
   const body = ErrorBody.safeParse(parseJson(res.text));
-  return qiniuFailure(res.status, body.success ? body.data.error : undefined, res.headers.get('x-reqid') ?? undefined);
+  const error = body.success ? body.data.error : undefined;
+  return qiniuFailure(res.status, error, res.headers.get('x-reqid') ?? undefined, idempotent, error !== undefined);
 }
 
 export class QiniuClient {
@@ -97,7 +100,7 @@ export class QiniuClient {
   async copy(keys: QiniuKeys, source: StorageObjectRef, destination: StorageObjectRef, overwrite: boolean): Promise<{ reqId: string | undefined }> {
     const path = `/copy/${encodedEntry(source.bucket, source.key)}/${encodedEntry(destination.bucket, destination.key)}${overwrite ? '/force/true' : ''}`;
     const res = await this.#signedRequest(keys, 'POST', path, undefined, false);
-    if (res.status !== 200) throw failureFrom(res);
+    if (res.status !== 200) throw failureFrom(res, false);
     return { reqId: res.headers.get('x-reqid') ?? undefined };
   }
 
@@ -111,7 +114,7 @@ export class QiniuClient {
       const chunk = refs.slice(i, i + MAX_BATCH_OPS);
       const body = new URLSearchParams(chunk.map((r): [string, string] => ['op', `/stat/${encodedEntry(r.bucket, r.key)}`])).toString();
       const res = await this.#signedRequest(keys, 'POST', '/batch', body, true);
-      if (res.status !== 200 && res.status !== 298) throw failureFrom(res);
+      if (res.status !== 200 && res.status !== 298) throw failureFrom(res, true);
       const reqId = res.headers.get('x-reqid') ?? undefined;
       const items = BatchBody.safeParse(parseJson(res.text));
       if (!items.success || items.data.length !== chunk.length) {
@@ -145,7 +148,7 @@ export class QiniuClient {
           );
         } else {
           const err = ErrorBody.safeParse(item.data);
-          results.push(qiniuFailure(item.code, err.success ? err.data.error : undefined, reqId));
+          results.push(qiniuFailure(item.code, err.success ? err.data.error : undefined, reqId, true));
         }
       }
     }

@@ -30,8 +30,10 @@
  *   custom-field values go to the target's field of the same title and type and are dropped when there is
  *   none; DUE_DATE also carries `startedAt`; copied comments keep author and dates; checklist items keep
  *   their done state. A copy is never done or archived.
- * - `todos`: `showCompleted` omitted → all todos; `limit` above 500 or negative → BAD_USER_INPUT; default
- *   order `position_ASC`. Rate limiting (off unless `rateLimit` is given) counts root fields per token, like
+ * - `todos` [C §5.4, corrected]: `showCompleted` omitted → completed todos excluded; `limit` ≤ 0 or > 500
+ *   → clamped to 500; `skip` < 0 → BAD_USER_INPUT [I]; default order `position_ASC` [I]. User has
+ *   `uid username firstName lastName fullName email` (no `name`), CustomField has `name` (no `title`),
+ *   PageInfo has `startCursor`/`endCursor` (null here: the emulator pages by skip [I]). Rate limiting (off unless `rateLimit` is given) counts root fields per token, like
  *   `graphql-rate-limit` directives, and sends no headers [C B3].
  */
 import { randomBytes } from 'node:crypto';
@@ -170,7 +172,10 @@ export interface BlueEmulatorOptions {
 export interface BlueUserView {
   id: string;
   uid: string;
-  name: string;
+  username: string;
+  firstName: string | null;
+  lastName: string | null;
+  fullName: string;
   email: string;
 }
 export interface BlueCommentView {
@@ -208,7 +213,7 @@ export interface BlueTodoView {
     position: number;
     checklistItems: { id: string; uid: string; title: string; position: number; done: boolean }[];
   }[];
-  customFields: { id: string; uid: string; title: string; type: string; value: Json }[];
+  customFields: { id: string; uid: string; name: string; type: string; value: Json }[];
   comments: BlueCommentView[];
 }
 
@@ -246,11 +251,14 @@ const SCHEMA = buildSchema(/* GraphQL */ `
     todoListTitles: [String!] assigneeIds: [String!] tagIds: [String!] showCompleted: Boolean search: String
   }
 
-  type User { id: ID! uid: String! name: String! email: String! }
+  # User and CustomField as Blue documents them (List Users / List Custom Fields, upstreams.md §5.4):
+  # there is no User.name and no CustomField.title; a document selecting them fails validation.
+  # Nullability is not documented [I]: names a user never set are null; email is nullable (OWNER/ADMIN only).
+  type User { id: ID! uid: String! username: String firstName: String lastName: String fullName: String email: String }
   type Project { id: ID! uid: String! slug: String! name: String! }
   type TodoList { id: ID! uid: String! title: String! position: Float! project: Project! }
   type Tag { id: ID! uid: String! title: String! color: String! }
-  type CustomField { id: ID! uid: String! title: String! type: String! value: JSON }
+  type CustomField { id: ID! uid: String! name: String! type: String! value: JSON }
   type ChecklistItem { id: ID! uid: String! title: String! position: Float! done: Boolean! }
   type Checklist { id: ID! uid: String! title: String! position: Float! checklistItems: [ChecklistItem!]! }
   type Comment { id: ID! uid: String! text: String! html: String! createdAt: DateTime! updatedAt: DateTime! user: User! replies: [Comment!]! }
@@ -260,7 +268,10 @@ const SCHEMA = buildSchema(/* GraphQL */ `
     createdAt: DateTime! updatedAt: DateTime! todoList: TodoList! users: [User!]! tags: [Tag!]!
     checklists: [Checklist!]! customFields: [CustomField!]! comments: [Comment!]!
   }
-  type PageInfo { totalPages: Int! totalItems: Int! page: Int! perPage: Int! hasNextPage: Boolean! hasPreviousPage: Boolean! }
+  type PageInfo {
+    totalPages: Int! totalItems: Int! page: Int! perPage: Int! hasNextPage: Boolean! hasPreviousPage: Boolean!
+    startCursor: String endCursor: String
+  }
   type TodosResult { items: [Todo!]! pageInfo: PageInfo! }
   type TodoQueries { todos(filter: TodosFilter!, sort: [TodosSort!], limit: Int = 20, skip: Int = 0): TodosResult! }
 
@@ -493,7 +504,7 @@ export class BlueEmulator {
     const user: User = { id, uid: this.#uid(), name: seed.name, email: seed.email ?? `${slugify(seed.name)}@example.com` };
     this.#users.set(id, user);
     for (const t of seed.tokens ?? []) this.addToken(id, t);
-    return { ...user };
+    return this.#userView(id);
   }
 
   addToken(userId: string, token: BlueTokenSeed): void {
@@ -1081,9 +1092,11 @@ export class BlueEmulator {
     return true;
   }
 
-  #todosQuery(args: TodosArgs, user: User): { items: BlueTodoView[]; pageInfo: Record<string, number | boolean> } {
-    const { filter, limit, skip } = args;
-    if (limit < 0 || limit > MAX_LIMIT || skip < 0) throw blueError('BAD_USER_INPUT');
+  #todosQuery(args: TodosArgs, user: User): { items: BlueTodoView[]; pageInfo: Record<string, number | boolean | null> } {
+    const { filter, skip } = args;
+    if (skip < 0) throw blueError('BAD_USER_INPUT');
+    // Documented: `limit <= 0` or `> 500` is clamped to 500, silently (upstreams.md §5.4).
+    const limit = args.limit <= 0 || args.limit > MAX_LIMIT ? MAX_LIMIT : args.limit;
     const companies = new Set(filter.companyIds.map((ref) => [...this.#companies.values()].find((c) => c.id === ref || c.slug === ref)?.id));
     const anyOf = (wanted: string[] | null | undefined, have: readonly string[]): boolean => !wanted || wanted.some((w) => have.includes(w));
     const search = filter.search?.toLowerCase();
@@ -1099,7 +1112,8 @@ export class BlueEmulator {
         anyOf(filter.todoListTitles, [list.title]) &&
         anyOf(filter.assigneeIds, t.userIds) &&
         anyOf(filter.tagIds, t.tagIds) &&
-        (filter.showCompleted !== false || !t.done) &&
+        // Documented: `showCompleted` omitted (default false) excludes completed records.
+        (filter.showCompleted === true || !t.done) &&
         (search === undefined || t.title.toLowerCase().includes(search) || (t.text ?? '').toLowerCase().includes(search))
       );
     });
@@ -1114,15 +1128,24 @@ export class BlueEmulator {
         totalPages: limit === 0 ? 0 : Math.ceil(total / limit),
         hasNextPage: skip + limit < total,
         hasPreviousPage: skip > 0,
+        startCursor: null,
+        endCursor: null,
       },
     };
   }
 
   // ---- helpers --------------------------------------------------------------------------------
 
+  #userView(id: string): BlueUserView {
+    const u = this.#users.get(id) as User;
+    // Seeds give one display name: Blue's fullName is "firstName lastName" [I].
+    const [first, ...rest] = u.name.split(' ');
+    return { id: u.id, uid: u.uid, username: slugify(u.name), firstName: first || null, lastName: rest.join(' ') || null, fullName: u.name, email: u.email };
+  }
+
   #view(todo: Todo): BlueTodoView {
     const { list, project } = this.#place(todo);
-    const userView = (id: string): BlueUserView => ({ ...(this.#users.get(id) as User) });
+    const userView = (id: string): BlueUserView => this.#userView(id);
     const commentView = (c: Comment): BlueCommentView => ({
       id: c.id,
       uid: c.uid,
@@ -1162,7 +1185,7 @@ export class BlueEmulator {
       checklists: todo.checklists.map((c) => ({ id: c.id, uid: c.uid, title: c.title, position: c.position, checklistItems: c.items.map((i) => ({ ...i })) })),
       customFields: todo.customFields.map((v) => {
         const { id, uid, title, type } = this.#fields.get(v.customFieldId) as CustomField;
-        return { id, uid, title, type, value: structuredClone(v.value) };
+        return { id, uid, name: title, type, value: structuredClone(v.value) };
       }),
       comments: todo.comments.map(commentView),
     };

@@ -10,7 +10,7 @@ import type { BlueTodoResolvers, MutationResolvers, UnidentifiedBlueTodo } from 
 import { TaskStatus } from '../src/tasks/model.ts';
 import { allowsBlue, forbidden } from '../src/core/policy.ts';
 import { parseInput, runCopy } from './results.ts';
-import { recordTask, referenceFailure } from './tasking.ts';
+import { referenceFailure, submitCopy } from './tasking.ts';
 
 /** Blue ids (cuid-like, e.g. "clx2…"): letters, digits, `_` and `-` [I], bounded. */
 const Id = z
@@ -41,20 +41,28 @@ export const Mutation: MutationResolvers = {
       const creds = scopedBlueCredentials(ctx.credentials.blue);
       if (!allowsBlue(ctx.policy, creds.companyId, creds.projectId))
         throw forbidden(Provider.BLUE, `the Blue company/project ${creds.companyId}/${creds.projectId ?? ''}`);
-      const outcome = await ctx.services.blue.copyTodo(creds, request);
-      const result: (BlueTodoRef & { __typename: 'BlueTodo' }) | (UnidentifiedBlueTodo & { __typename: 'UnidentifiedBlueTodo' }) = outcome.identified
-        ? { __typename: 'BlueTodo', id: outcome.todoId }
-        : { __typename: 'UnidentifiedBlueTodo', todoListId: outcome.todoListId, copyTitle: outcome.title, reason: outcome.reason };
-      ctx.services.logger.info(
-        {
-          provider: 'BLUE',
-          principal: ctx.principal.id,
-          identified: outcome.identified,
-          ...(outcome.identified ? { todoId: outcome.todoId } : { reason: outcome.reason }),
+      return submitCopy(
+        ctx,
+        Provider.BLUE,
+        () => ctx.services.blue.copyTodo(creds, request),
+        (outcome) => {
+          const result: (BlueTodoRef & { __typename: 'BlueTodo' }) | (UnidentifiedBlueTodo & { __typename: 'UnidentifiedBlueTodo' }) = outcome.identified
+            ? { __typename: 'BlueTodo', id: outcome.todoId }
+            : { __typename: 'UnidentifiedBlueTodo', todoListId: outcome.todoListId, copyTitle: outcome.title, reason: outcome.reason };
+          ctx.services.logger.info(
+            {
+              provider: 'BLUE',
+              principal: ctx.principal.id,
+              identified: outcome.identified,
+              ...(outcome.identified ? { todoId: outcome.todoId } : { reason: outcome.reason }),
+            },
+            'record copied',
+          );
+          return { status: TaskStatus.SUCCEEDED, result };
         },
-        'record copied',
+        {},
+        { __typename: 'TodoCopyRequest', ...request, title: request.title ?? null },
       );
-      return recordTask(ctx, Provider.BLUE, { status: TaskStatus.SUCCEEDED, result });
     }),
 };
 

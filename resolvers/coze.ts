@@ -1,7 +1,8 @@
 /**
- * Coze: `copyCozeEntity` and the `CozeEntity` entity. A same-workspace bot copy answers at once, so
- * its task is born `SUCCEEDED`; every other copy is a Coze task whose id is stored with the copygraph
- * task before the mutation answers, then followed by the watcher (src/pollers/coze.ts).
+ * Coze: `copyCozeEntity` and the `CozeEntity` entity. The task is recorded "submitting" before Coze is
+ * called. A same-workspace bot copy answers at once, so its task becomes `SUCCEEDED`; every other copy
+ * is a Coze task whose id is stored with the copygraph task before the mutation answers, then followed
+ * by the watcher (src/pollers/coze.ts).
  */
 import { z } from 'zod';
 import type { CozeEntityRef } from '../datasources/coze.ts';
@@ -10,9 +11,9 @@ import { allowsCozeWorkspace, forbidden } from '../src/core/policy.ts';
 import { Provider } from '../src/core/errors.ts';
 import type { CozeEntityResolvers, MutationResolvers } from '../src/generated/resolvers-types.ts';
 import type { CozeWatchState } from '../src/pollers/coze.ts';
-import { TaskStatus } from '../src/tasks/model.ts';
+import { type TaskChange, TaskStatus } from '../src/tasks/model.ts';
 import { parseInput, runCopy } from './results.ts';
-import { recordTask, watchTask } from './tasking.ts';
+import { submitCopy, watchTask } from './tasking.ts';
 
 /** Coze ids are int64 numbers written as strings; Coze refuses anything else with 4000. */
 const INT64_MAX = 9_223_372_036_854_775_807n;
@@ -41,22 +42,32 @@ export const Mutation: MutationResolvers = {
       if (!allowsCozeWorkspace(ctx.policy, request.toWorkspaceId)) {
         throw forbidden(Provider.COZE, request.toWorkspaceId ? `the workspace ${request.toWorkspaceId}` : 'a copy without toWorkspaceId');
       }
+      const summary = { __typename: 'CozeCopyRequest', ...request, toWorkspaceId: request.toWorkspaceId ?? null } as const;
       const creds = requireCredentials(ctx.credentials, 'coze');
-      const started = await ctx.services.coze.copyEntity(creds, request);
-      ctx.services.logger.info({ provider: 'COZE', principal: ctx.principal.id, logId: started.logId, kind: started.kind }, 'coze copy started');
-      if (started.kind === 'copied') {
-        const result: CozeEntityRef = {
-          __typename: 'CozeEntity',
-          id: started.copiedEntityId,
-          type: request.entityType,
-          workspaceId: request.toWorkspaceId ?? null,
-          sourceEntityId: request.entityId,
-        };
-        return recordTask(ctx, Provider.COZE, { status: TaskStatus.SUCCEEDED, result });
-      }
       const watch: CozeWatchState = { entityId: request.entityId, entityType: request.entityType, toWorkspaceId: request.toWorkspaceId ?? null };
-      // Stored before answering: the Coze task id is never lost, and a restart resumes the task.
-      const task = await recordTask(ctx, Provider.COZE, { status: TaskStatus.RUNNING, upstreamTaskId: started.taskId, watch });
+      // Recorded before Coze is called (submitCopy): a crash in between is reported after the restart,
+      // and the Coze task id is stored in the same change that records the answer.
+      const task = await submitCopy(
+        ctx,
+        Provider.COZE,
+        () => ctx.services.coze.copyEntity(creds, request),
+        (started): TaskChange => {
+          ctx.services.logger.info({ provider: 'COZE', principal: ctx.principal.id, logId: started.logId, kind: started.kind }, 'coze copy started');
+          if (started.kind === 'copied') {
+            const result: CozeEntityRef = {
+              __typename: 'CozeEntity',
+              id: started.copiedEntityId,
+              type: request.entityType,
+              workspaceId: request.toWorkspaceId ?? null,
+              sourceEntityId: request.entityId,
+            };
+            return { status: TaskStatus.SUCCEEDED, result };
+          }
+          return { status: TaskStatus.RUNNING, upstreamTaskId: started.taskId, watch };
+        },
+        { ...watch },
+        summary,
+      );
       watchTask(ctx, task);
       return task;
     }),

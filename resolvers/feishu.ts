@@ -10,7 +10,7 @@ import type { MutationResolvers, WikiNodeResolvers } from '../src/generated/reso
 import { TaskStatus } from '../src/tasks/model.ts';
 import type { WikiNodeModel } from '../datasources/feishu-wiki.ts';
 import { parseInput, runCopy } from './results.ts';
-import { recordTask, referenceFailure } from './tasking.ts';
+import { referenceFailure, submitCopy } from './tasking.ts';
 
 /**
  * Feishu node tokens: 1 to 999 characters (the documented bound of `target_parent_token`) of letters,
@@ -65,15 +65,30 @@ export const Mutation: MutationResolvers = {
         throw forbidden(Provider.FEISHU, request.targetSpaceId ? `the wiki space ${request.targetSpaceId}` : 'a destination without targetSpaceId');
       }
       const creds = requireCredentials(ctx.credentials, 'feishu');
-      const node = await ctx.services.feishu.copyNode(creds, request);
-      // The copy answer is the full node: a reference to it later in this request needs no get_node.
-      ctx.loaders.feishuNode.prime(node.nodeToken, node);
-      const result: WikiNodeModel & { __typename: 'WikiNode' } = { __typename: 'WikiNode', ...node };
-      ctx.services.logger.info(
-        { provider: 'FEISHU', principal: ctx.principal.id, asUser: Boolean(creds.userAccessToken), nodeToken: node.nodeToken },
-        'wiki node copied',
+      return submitCopy(
+        ctx,
+        Provider.FEISHU,
+        () => ctx.services.feishu.copyNode(creds, request),
+        (node) => {
+          // The copy answer is the full node: a reference to it later needs no get_node, and the parent's cached answers are dropped.
+          ctx.loaders.wikiNodeCopied(node);
+          const result: WikiNodeModel & { __typename: 'WikiNode' } = { __typename: 'WikiNode', ...node };
+          ctx.services.logger.info(
+            { provider: 'FEISHU', principal: ctx.principal.id, asUser: Boolean(creds.userAccessToken), nodeToken: node.nodeToken },
+            'wiki node copied',
+          );
+          return { status: TaskStatus.SUCCEEDED, result };
+        },
+        {},
+        {
+          __typename: 'WikiNodeCopyRequest',
+          spaceId: request.spaceId,
+          nodeToken: request.nodeToken,
+          targetParentToken: request.targetParentToken ?? null,
+          targetSpaceId: request.targetSpaceId ?? null,
+          title: request.title ?? null,
+        },
       );
-      return recordTask(ctx, Provider.FEISHU, { status: TaskStatus.SUCCEEDED, result });
     }),
 };
 

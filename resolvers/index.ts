@@ -19,6 +19,8 @@ export const resolvers: Resolvers = {
   Subscription: tasks.Subscription,
   Mutation: { ...qiniu.Mutation, ...coze.Mutation, ...pan123.Mutation, ...feishu.Mutation, ...blue.Mutation },
   CopyTask: tasks.CopyTask,
+  CopyTaskConnection: tasks.CopyTaskConnection,
+  Node: tasks.Node,
   StorageObject: qiniu.StorageObject,
   CozeEntity: coze.CozeEntity,
   PanImageCopy: pan123.PanImageCopy,

@@ -11,6 +11,7 @@ import { allowsPan123Folder, forbidden } from '../src/core/policy.ts';
 import type { MutationResolvers, PanImageCopyResolvers } from '../src/generated/resolvers-types.ts';
 import { type AdvanceOutcome, advancePan123Copy, type PanImageCopyRef, planPan123Copy } from '../src/pollers/pan123.ts';
 import { type TaskChange, TaskStatus } from '../src/tasks/model.ts';
+import { imageCopyRequest } from '../src/tasks/request-summary.ts';
 import { parseInput, runCopy } from './results.ts';
 import { recordTask, watchTask } from './tasking.ts';
 
@@ -49,7 +50,12 @@ export const Mutation: MutationResolvers = {
       // Bad client credentials are refused here, before a task is recorded.
       await pan123.ensureToken(creds);
       const plan = planPan123Copy(fileIds, toParentFileId);
-      let task = await recordTask(ctx, Provider.PAN123, { status: TaskStatus.QUEUED, progress: { completed: 0, total: plan.parts.length }, watch: plan });
+      let task = await recordTask(
+        ctx,
+        Provider.PAN123,
+        { status: TaskStatus.QUEUED, progress: { completed: 0, total: plan.parts.length }, watch: plan },
+        imageCopyRequest(fileIds, toParentFileId),
+      );
       const checkpoint = async (change: TaskChange) => (task = await ctx.services.tasks.change(task, change));
       let outcome: AdvanceOutcome;
       try {

@@ -7,10 +7,10 @@ import type { StorageObjectRef } from '../datasources/qiniu.ts';
 import { CopyErrorCode, graphQLError, Provider, UpstreamFailure } from '../src/core/errors.ts';
 import { requireCredentials } from '../src/core/credentials.ts';
 import { allowsQiniu, forbidden } from '../src/core/policy.ts';
-import type { MutationResolvers, StorageObjectResolvers } from '../src/generated/resolvers-types.ts';
+import type { MutationResolvers, StorageClass, StorageObjectResolvers } from '../src/generated/resolvers-types.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
 import { parseInput, runCopy } from './results.ts';
-import { recordTask } from './tasking.ts';
+import { submitCopy } from './tasking.ts';
 
 /** Qiniu bucket names: 3–63 characters, lowercase letters, digits and hyphens, not starting or ending with a hyphen. */
 const Bucket = z
@@ -38,6 +38,9 @@ const CopyObjectInput = z
     message: 'the destination is the source itself',
   });
 
+/** Qiniu's `type` codes, in order (0 standard … 5 intelligent tiering); an unknown code is null. */
+const STORAGE_CLASSES: readonly StorageClass[] = ['STANDARD', 'INFREQUENT_ACCESS', 'ARCHIVE', 'DEEP_ARCHIVE', 'ARCHIVE_DIRECT_READ', 'INTELLIGENT_TIERING'];
+
 export const Mutation: MutationResolvers = {
   copyObject: (_parent, { input }, ctx) =>
     runCopy(ctx, Provider.QINIU, async () => {
@@ -45,10 +48,18 @@ export const Mutation: MutationResolvers = {
       if (!allowsQiniu(ctx.policy, source.bucket, source.key)) throw forbidden(Provider.QINIU, `the source bucket/key ${source.bucket}`);
       if (!allowsQiniu(ctx.policy, destination.bucket, destination.key)) throw forbidden(Provider.QINIU, `the destination bucket/key ${destination.bucket}`);
       const keys = requireCredentials(ctx.credentials, 'qiniu');
-      const { reqId } = await ctx.services.qiniu.copy(keys, source, destination, overwrite);
       const result: StorageObjectRef & { __typename: 'StorageObject' } = { __typename: 'StorageObject', bucket: destination.bucket, key: destination.key };
-      ctx.services.logger.info({ provider: 'QINIU', principal: ctx.principal.id, reqId }, 'object copied');
-      return recordTask(ctx, Provider.QINIU, { status: TaskStatus.SUCCEEDED, result });
+      return submitCopy(
+        ctx,
+        Provider.QINIU,
+        () => ctx.services.qiniu.copy(keys, source, destination, overwrite),
+        ({ reqId }) => {
+          ctx.services.logger.info({ provider: 'QINIU', principal: ctx.principal.id, reqId }, 'object copied');
+          return { status: TaskStatus.SUCCEEDED, result };
+        },
+        {},
+        { __typename: 'ObjectCopyRequest', source, destination, overwrite },
+      );
     }),
 };
 
@@ -75,4 +86,5 @@ export const StorageObject: StorageObjectResolvers = {
   mimeType: async (obj, _args, ctx) => (await ctx.loaders.qiniuStat.load(obj)).mimeType,
   putTime: async (obj, _args, ctx) => new Date((await ctx.loaders.qiniuStat.load(obj)).putTimeMs).toISOString(),
   storageType: async (obj, _args, ctx) => (await ctx.loaders.qiniuStat.load(obj)).type,
+  storageClass: async (obj, _args, ctx) => STORAGE_CLASSES[(await ctx.loaders.qiniuStat.load(obj)).type] ?? null,
 };

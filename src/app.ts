@@ -6,16 +6,24 @@ import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { Authenticator } from './auth.ts';
 import type { Config } from './config.ts';
-import type { RequestContext } from './context.ts';
+import { type RequestContext, requestIdOf } from './context.ts';
 import { InvalidCredentialHeader, mergeCredentials, parseCredentialOverrides, registerCredentialSecrets } from './core/credentials.ts';
 import { policyFor } from './core/policy.ts';
 import { operationLimits } from './operation-limits.ts';
 import { Quotas, quotaCounterFor } from './quotas.ts';
 import { maskError } from './core/errors.ts';
 import { Loaders } from './loaders.ts';
-import { createLogger, type Logger } from './core/logger.ts';
+import { createLogger, currentLogScope, type Logger } from './core/logger.ts';
+import { observeTaskStore, registry } from './core/metrics.ts';
+import { currentTraceId, startTracing } from './core/tracing.ts';
+import { createOperationObserver } from './operation-observer.ts';
+import { startRetention } from './tasks/retention.ts';
+import { serveMetrics } from './transport/metrics.ts';
 import { createSchema } from './schema.ts';
 import { type RequestHeaders, serve } from './transport/http.ts';
+
+/** How long a drain waits for in-flight requests (main.ts waits longer before forcing the exit). */
+export { DRAIN_GRACE_MS } from './transport/http.ts';
 import { closeServices, createServices, resumeTasks, type ServiceOverrides, type Services } from './services.ts';
 
 export interface AppOptions extends ServiceOverrides {
@@ -26,6 +34,8 @@ export interface App {
   readonly url: string;
   readonly wsUrl: string;
   readonly port: number;
+  /** Where Prometheus scrapes: `/metrics` on the API's port, or on `COPYGRAPH_METRICS_PORT`. */
+  readonly metricsUrl: string;
   readonly services: Services;
   /** Drains HTTP and WebSocket, stops the watcher, closes the store. */
   stop(): Promise<void>;
@@ -33,7 +43,10 @@ export interface App {
 
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  const tracing = await startTracing(config.tracing);
   const services = createServices(config, logger, options);
+  const detachStore = observeTaskStore(services.store);
+  const retention = startRetention(services.store, config.retention, (msg, fields) => logger.info(fields, msg));
   const auth = new Authenticator(config.apiKeys);
   let stopping = false;
   registerCredentialSecrets(config.credentials);
@@ -70,17 +83,30 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       });
     }
     const credentials = mergeCredentials(config.credentials, requestCredentials);
+    // HTTP requests run in a log scope (ids on every line); WebSocket and SSE operations get a child logger.
+    const scope = currentLogScope();
+    const requestId = scope?.requestId ?? requestIdOf(headers['x-request-id']);
+    const log = scope
+      ? logger
+      : logger.child({ requestId, ...(currentTraceId(headers['traceparent']) ? { traceId: currentTraceId(headers['traceparent']) } : {}) });
     return {
       principal,
       credentials,
       requestCredentials,
       services,
       loaders: new Loaders(services, credentials, principal.id),
+      requestId,
+      logger: log,
       policy: policyFor(config.policies, principal.id),
       quotas,
     };
   };
 
+  const metricsSource = { contentType: registry.contentType, metrics: () => registry.metrics() };
+  const metricsServer =
+    config.metricsPort === undefined
+      ? undefined
+      : await serveMetrics(metricsSource, config.host, config.metricsPort, (err) => logger.error({ err: String(err) }, 'metrics failed'));
   const http = await serve({
     schema: createSchema(),
     host: config.host,
@@ -94,6 +120,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     parseOptions: limits.parseOptions,
     callbackUrls: config.callbackUrls,
     ws: config.ws,
+    metrics: metricsServer ? undefined : metricsSource,
+    plugins: [createOperationObserver(logger)],
     formatError: (formatted, error) => maskError(formatted, error, (err) => logger.error({ err }, 'unexpected error (masked for the client)')),
     logger: {
       debug: (m) => logger.debug(m),
@@ -109,13 +137,18 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     url: http.url,
     wsUrl: http.wsUrl,
     port: http.port,
+    metricsUrl: metricsServer?.url ?? http.url.replace(/\/graphql$/, '/metrics'),
     services,
     stop: async () => {
       if (stopping) return;
       stopping = true;
       await http.close();
+      await metricsServer?.close();
+      await retention.stop();
       await counter.close();
       await closeServices(services);
+      detachStore();
+      await tracing.flush();
     },
   };
 }

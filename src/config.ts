@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { UpstreamCredentials } from './core/credentials.ts';
 import { type PolicySet, parsePolicies } from './core/policy.ts';
 import type { OperationLimits } from './operation-limits.ts';
+import type { TracingConfig } from './core/tracing.ts';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -57,6 +58,20 @@ const EnvSchema = z.object({
   COPYGRAPH_POLL_INITIAL_MS: int(10, 600_000).default(1_000),
   COPYGRAPH_POLL_MAX_MS: int(10, 3_600_000).default(30_000),
   COPYGRAPH_TASK_MAX_AGE_S: int(1, 30 * 86_400).default(86_400),
+  /** Serve `/metrics` on this port instead of the API's (so it need not face the internet). */
+  COPYGRAPH_METRICS_PORT: int(0, 65535).optional(),
+  /** Final tasks older than this many days are deleted. */
+  COPYGRAPH_TASK_RETENTION_DAYS: z.coerce.number().min(0.0001).max(36_500).default(30),
+  /** How often the retention sweep runs. */
+  COPYGRAPH_RETENTION_INTERVAL_S: int(1, 86_400).default(600),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  /** `key=value,key=value` (W3C baggage-like, values URL-encoded), e.g. a collector's API token. */
+  OTEL_EXPORTER_OTLP_HEADERS: z.string().optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.literal('http/json', { error: 'only http/json is supported (the OTLP/HTTP JSON exporter)' }).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.literal('http/json', { error: 'only http/json is supported (the OTLP/HTTP JSON exporter)' }).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('copygraph'),
+  OTEL_SDK_DISABLED: bool.optional(),
   QINIU_ACCESS_KEY: secret.optional(),
   QINIU_SECRET_KEY: secret.optional(),
   QINIU_RS_URL: url.default('https://rs-z0.qiniuapi.com'),
@@ -72,6 +87,10 @@ const EnvSchema = z.object({
     .preprocess((v) => (v === 'feishu' ? 'https://open.feishu.cn' : v === 'lark' ? 'https://open.larksuite.com' : v), url)
     .default('https://open.feishu.cn'),
   FEISHU_RATE_LIMIT_PER_MINUTE: int(1, 100_000).default(100),
+  /** How long a `get_node` answer is reused across requests (per credential scope); 0 turns the cache off. */
+  FEISHU_NODE_CACHE_TTL_MS: int(0, 3_600_000).default(30_000),
+  /** The most wiki nodes the cache keeps, all credential scopes together. */
+  FEISHU_NODE_CACHE_MAX_ENTRIES: int(0, 1_000_000).default(10_000),
   PAN123_CLIENT_ID: secret.optional(),
   PAN123_CLIENT_SECRET: secret.optional(),
   PAN123_BASE_URL: url.default('https://open-api.123pan.com'),
@@ -148,6 +167,8 @@ export interface Config {
   readonly poll: { readonly initialIntervalMs: number; readonly maxIntervalMs: number; readonly maxTaskAgeMs: number };
   readonly qiniuSignature: 'Qiniu' | 'QBox';
   readonly feishuRateLimitPerMinute: number;
+  /** The cross-request `get_node` cache (src/wiki-node-cache.ts): `ttlMs` 0 turns it off. */
+  readonly feishuNodeCache: { readonly ttlMs: number; readonly maxEntries: number };
   /** Most task polls a second per provider, over all its tasks. */
   readonly pollsPerSecond: { readonly coze: number; readonly pan123: number };
   readonly urls: UpstreamUrls;
@@ -165,6 +186,12 @@ export interface Config {
     readonly maxSubscriptionsPerSocket: number;
     readonly maxSubscriptionsPerKey: number;
   };
+  /** Where `/metrics` is served: undefined on the API's own port. */
+  readonly metricsPort: number | undefined;
+  /** OpenTelemetry traces; undefined when off. */
+  readonly tracing: TracingConfig | undefined;
+  /** Deleting final tasks: those finished more than `maxAgeMs` ago, `batchSize` at a time, every `intervalMs`. */
+  readonly retention: { readonly maxAgeMs: number; readonly intervalMs: number; readonly batchSize: number };
 }
 
 export class ConfigError extends Error {
@@ -176,6 +203,9 @@ export class ConfigError extends Error {
 
 /** Sandbox (hosted and embedded) calls the endpoint cross-origin. */
 export const SANDBOX_ORIGINS = ['https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com', 'https://explorer.embed.apollographql.com'];
+
+/** Frontend dev servers on this machine, any port (`http://localhost:3000`, Vite's 5173, …): allowed outside production. */
+export const DEV_ORIGINS = ['http://localhost:*', 'http://127.0.0.1:*'];
 
 function pairs(env: Env): { problems: string[]; credentials: UpstreamCredentials } {
   const problems: string[] = [];
@@ -197,6 +227,32 @@ function pairs(env: Env): { problems: string[]; credentials: UpstreamCredentials
       : undefined,
   };
   return { problems, credentials };
+}
+
+function otlpHeaders(raw: string | undefined, problems: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (raw ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const i = pair.indexOf('=');
+    if (i <= 0) {
+      problems.push('OTEL_EXPORTER_OTLP_HEADERS: expected key=value pairs separated by commas');
+      break;
+    }
+    try {
+      out[decodeURIComponent(pair.slice(0, i).trim())] = decodeURIComponent(pair.slice(i + 1).trim());
+    } catch {
+      problems.push('OTEL_EXPORTER_OTLP_HEADERS: a key or value is not valid URL encoding');
+    }
+  }
+  return out;
+}
+
+function tracingOf(env: Env, problems: string[]): TracingConfig | undefined {
+  const tracesUrl = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (env.OTEL_EXPORTER_OTLP_ENDPOINT ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT}/v1/traces` : undefined);
+  if (tracesUrl === undefined || env.OTEL_SDK_DISABLED === true) return undefined;
+  return { tracesUrl, headers: otlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS, problems), serviceName: env.OTEL_SERVICE_NAME };
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -226,6 +282,7 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>> 
       `${env.COPYGRAPH_POLICY_FILE !== undefined ? 'COPYGRAPH_POLICY_FILE' : 'COPYGRAPH_POLICY'}: ${err instanceof Error ? err.message : String(err)}`,
     );
   }
+  const tracing = tracingOf(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const production = env.NODE_ENV === 'production';
   return {
@@ -237,11 +294,12 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>> 
     demo,
     dbPath: env.COPYGRAPH_DB_PATH ?? `${env.COPYGRAPH_DATA_DIR}/tasks.sqlite`,
     introspection: env.COPYGRAPH_INTROSPECTION ?? !production,
-    corsOrigins: env.COPYGRAPH_CORS_ORIGINS ?? (production ? [] : SANDBOX_ORIGINS),
+    corsOrigins: env.COPYGRAPH_CORS_ORIGINS ?? (production ? [] : [...SANDBOX_ORIGINS, ...DEV_ORIGINS]),
     upstreamTimeoutMs: env.COPYGRAPH_UPSTREAM_TIMEOUT_MS,
     poll: { initialIntervalMs: env.COPYGRAPH_POLL_INITIAL_MS, maxIntervalMs: env.COPYGRAPH_POLL_MAX_MS, maxTaskAgeMs: env.COPYGRAPH_TASK_MAX_AGE_S * 1000 },
     qiniuSignature: env.QINIU_SIGNATURE,
     feishuRateLimitPerMinute: env.FEISHU_RATE_LIMIT_PER_MINUTE,
+    feishuNodeCache: { ttlMs: env.FEISHU_NODE_CACHE_TTL_MS, maxEntries: env.FEISHU_NODE_CACHE_MAX_ENTRIES },
     pollsPerSecond: { coze: env.COZE_POLLS_PER_SECOND, pan123: env.PAN123_POLLS_PER_SECOND },
     urls: { qiniuRs: env.QINIU_RS_URL, coze: env.COZE_BASE_URL, feishu: env.FEISHU_BASE_URL, pan123: env.PAN123_BASE_URL, blue: env.BLUE_ENDPOINT },
     credentials,
@@ -262,5 +320,8 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>> 
       maxSubscriptionsPerSocket: env.COPYGRAPH_WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
       maxSubscriptionsPerKey: env.COPYGRAPH_WS_MAX_SUBSCRIPTIONS_PER_KEY,
     },
+    metricsPort: env.COPYGRAPH_METRICS_PORT,
+    tracing,
+    retention: { maxAgeMs: env.COPYGRAPH_TASK_RETENTION_DAYS * 86_400_000, intervalMs: env.COPYGRAPH_RETENTION_INTERVAL_S * 1000, batchSize: 500 },
   };
 }

@@ -2,10 +2,12 @@
  * What every resolver receives: who is calling, which upstream credentials apply to this request, the
  * long-lived services, and DataLoaders made for this request only (never shared between principals).
  */
+import { randomUUID } from 'node:crypto';
 import type { Principal } from './auth.ts';
 import type { UpstreamCredentials } from './core/credentials.ts';
 import type { PrincipalPolicy } from './core/policy.ts';
 import type { Quotas } from './quotas.ts';
+import type { Logger } from './core/logger.ts';
 import type { Loaders } from './loaders.ts';
 import type { Services } from './services.ts';
 
@@ -21,4 +23,16 @@ export interface RequestContext {
   readonly policy?: PrincipalPolicy | undefined;
   /** Per-key quotas (requests a second, copies in progress). */
   readonly quotas?: Quotas | undefined;
+  /** The request's id (`x-request-id` if the caller sent a well-formed one, else generated). */
+  readonly requestId: string;
+  /** Logs with this request's `requestId` and `traceId` on every line. */
+  readonly logger: Logger;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The caller's `x-request-id` when it is well-formed (letters, digits, `._:-`, ≤ 128), else a new UUID. */
+export function requestIdOf(header: string | undefined): string {
+  const v = header?.trim();
+  return v && REQUEST_ID.test(v) ? v : randomUUID();
 }

@@ -9,6 +9,7 @@ import type { ObjectStat, StorageObjectRef } from '../datasources/qiniu.ts';
 import type { WikiNodeModel } from '../datasources/feishu-wiki.ts';
 import { type BlueTodoDetail, scopedBlueCredentials } from '../datasources/blue.ts';
 import type { Services } from './services.ts';
+import { feishuScope } from './wiki-node-cache.ts';
 import { type CopyTaskRecord, TaskStatus } from './tasks/model.ts';
 import type { CozeEntityRef } from '../datasources/coze.ts';
 
@@ -67,7 +68,8 @@ export class Loaders {
   /**
    * Feishu wiki nodes by node token. Feishu has no batch read: the distinct tokens of one request
    * tick are read with single `get_node` calls, a few at a time (`GET_NODE_CONCURRENCY`), within the
-   * rate limit.
+   * rate limit. Answers are reused across requests for a short while, per credential scope
+   * (`services.wikiNodes`, src/wiki-node-cache.ts): only the tokens it does not hold are asked for.
    */
   get feishuNode(): DataLoader<string, WikiNodeModel> {
     this.#feishuNode ??= new DataLoader<string, WikiNodeModel>(
@@ -75,7 +77,7 @@ export class Loaders {
         const creds = this.credentials.feishu;
         if (!creds) return tokens.map(() => missingCredentials('feishu'));
         try {
-          return await this.services.feishu.getNodes(creds, tokens);
+          return await this.services.wikiNodes.read(feishuScope(creds), tokens, (missing) => this.services.feishu.getNodes(creds, missing));
         } catch (err) {
           return tokens.map(() => (err instanceof Error ? err : new Error(String(err))));
         }
@@ -83,6 +85,18 @@ export class Loaders {
       { maxBatchSize: 100 },
     );
     return this.#feishuNode;
+  }
+
+  /**
+   * A wiki node this request just made by copying: later references in the request need no
+   * `get_node`, later requests with the same credentials neither, and the target parent (whose
+   * `hasChild` changed) is read afresh by everyone.
+   */
+  wikiNodeCopied(node: WikiNodeModel): void {
+    this.feishuNode.prime(node.nodeToken, node);
+    const creds = this.credentials.feishu;
+    if (creds) this.services.wikiNodes.noteCopy(feishuScope(creds), node);
+    else if (node.parentNodeToken) this.services.wikiNodes.invalidate(node.parentNodeToken);
   }
 
   #blueTodo: DataLoader<string, BlueTodoDetail> | undefined;

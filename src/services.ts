@@ -16,6 +16,7 @@ import { createInProcessPubSub, type TaskPubSub } from './tasks/pubsub.ts';
 import { TaskService } from './tasks/service.ts';
 import { createSqliteTaskStore, type TaskStore } from './tasks/store/sqlite.ts';
 import { TaskWatcher } from './tasks/watcher.ts';
+import { WikiNodeCache } from './wiki-node-cache.ts';
 
 export interface Services {
   readonly config: Config;
@@ -26,6 +27,8 @@ export interface Services {
   readonly watcher: TaskWatcher;
   readonly qiniu: QiniuClient;
   readonly feishu: FeishuWikiClient;
+  /** Feishu `get_node` answers reused across requests, per credential scope. */
+  readonly wikiNodes: WikiNodeCache;
   readonly blue: BlueClient;
   readonly coze: CozeClient;
   readonly pan123: Pan123Client;
@@ -67,7 +70,10 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
   // Registered before `resumeTasks` runs, so resumed Coze and 123pan tasks find their poller.
   watcher.register(new CozePoller(coze, config.pollsPerSecond.coze));
   watcher.register(new Pan123Poller(pan123, config.pollsPerSecond.pan123));
-  return { config, logger, store, pubsub, tasks, watcher, qiniu, feishu, blue, coze, pan123 };
+  // On the limiters' clock: tests that move time for the limiter move the cache's too.
+  const clock = overrides.rateLimitClock;
+  const wikiNodes = new WikiNodeCache({ ...config.feishuNodeCache, ...(clock ? { now: () => clock.now() } : {}) });
+  return { config, logger, store, pubsub, tasks, watcher, qiniu, feishu, wikiNodes, blue, coze, pan123 };
 }
 
 /** Resumes watching the tasks a previous run left unfinished. */

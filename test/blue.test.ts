@@ -97,7 +97,7 @@ describe('copyTodo', () => {
     expect(checklists(made)).toEqual(has('CHECKLISTS') ? checklists(source) : []);
     expect(made.users.map((u) => u.id)).toEqual(has('ASSIGNEES') ? source.users.map((u) => u.id) : []);
     expect(made.tags.map((t) => t.id)).toEqual(has('TAGS') ? source.tags.map((t) => t.id) : []);
-    expect(made.customFields.map((f) => f.title)).toEqual(has('CUSTOM_FIELDS') ? source.customFields.map((f) => f.title) : []);
+    expect(made.customFields.map((f) => f.name)).toEqual(has('CUSTOM_FIELDS') ? source.customFields.map((f) => f.name) : []);
     expect(comments(made)).toEqual(has('COMMENTS') ? comments(source) : []);
   });
 
@@ -110,8 +110,8 @@ describe('copyTodo', () => {
     expect(made.users.map((u) => u.id)).toEqual([D.users.admin]);
     expect(made.tags.map((t) => t.title)).toEqual(['Urgent', 'Frontend']);
     expect(made.tags[0]?.id).toBe('cdemo0tag-ar-urgent');
-    expect(made.customFields.map((f) => f.title)).toEqual(['Estimate (days)', 'Spec']);
-    const specOf = (t: BlueTodoView) => (t.customFields.find((f) => f.title === 'Spec')?.value ?? []) as { uid: string; name: string }[];
+    expect(made.customFields.map((f) => f.name)).toEqual(['Estimate (days)', 'Spec']);
+    const specOf = (t: BlueTodoView) => (t.customFields.find((f) => f.name === 'Spec')?.value ?? []) as { uid: string; name: string }[];
     const [sourceFile] = specOf(source);
     const [copiedFile] = specOf(made);
     expect(copiedFile?.name).toBe(sourceFile?.name);
@@ -132,7 +132,8 @@ describe('copyTodo', () => {
     const { status, body } = await stack.gql(COPY, {
       input: { todoId: D.todos.launchPlan, todoListId: D.lists.roadmap.doing, options: ['DESCRIPTION', 'ATTACHMENTS'] },
     });
-    expect(status).toBe(400);
+    // An application/json request error answers 200 (GraphQL over HTTP, SHOULD), the error in the body.
+    expect(status).toBe(200);
     expect(body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
     expect(body.errors?.[0]?.message).toMatch(/ATTACHMENTS/);
     expect(emu.control.calls()).toBe(before);
@@ -195,11 +196,44 @@ describe('copyTodo', () => {
     expect(answer).toMatchObject({ code: 'RATE_LIMITED', upstreamCode: 'RATE_LIMITED', upstreamMessage: 'Rate limit exceeded', retryable: true });
   });
 
-  it('maps codes it has no more specific answer for to UPSTREAM_ERROR with the Blue code kept', async () => {
+  it('answers copyTodo with every BlueTodo field selected, read back through the documented schema', async () => {
+    const ALL = /* GraphQL */ `
+      mutation Copy($input: CopyTodoInput!) {
+        copyTodo(input: $input) {
+          __typename
+          ... on CopyTask {
+            status
+            result {
+              __typename
+              ... on BlueTodo {
+                id uid title position text html startedAt duedAt timezone done archived createdAt updatedAt
+                todoList { id title }
+                assignees { id name email }
+                tags { id title color }
+                customFields { id title type valueJson }
+              }
+            }
+          }
+          ... on UpstreamError { code message }
+        }
+      }
+    `;
+    const { copyTodo } = await stack.data<{ copyTodo: Record<string, any> }>(ALL, {
+      input: { todoId: D.todos.launchPlan, todoListId: D.lists.roadmap.doing, options: ['DESCRIPTION', 'DUE_DATE', 'ASSIGNEES', 'TAGS', 'CUSTOM_FIELDS'] },
+    });
+    expect(copyTodo).toMatchObject({ __typename: 'CopyTask', status: 'SUCCEEDED', result: { __typename: 'BlueTodo', title: 'Plan the v2 launch' } });
+    const made = newest(emu, D.lists.roadmap.doing);
+    expect(copyTodo.result.id).toBe(made.id);
+    expect(copyTodo.result.assignees).toContainEqual({ id: D.users.admin, name: 'Ada Admin', email: 'ada@demo-co.example' });
+    expect(copyTodo.result.customFields).toContainEqual(expect.objectContaining({ title: 'Estimate (days)', type: 'NUMBER', valueJson: '8' }));
+    expect(copyTodo.result.uid).toBe(made.uid);
+  });
+
+  it('maps PROJECT_NOT_ACTIVE (a documented refusal) to FORBIDDEN with the Blue code kept', async () => {
     emu.setProjectActive(D.projects.archive.id, false);
     try {
       const answer = await copy({ todoId: D.todos.launchPlan, todoListId: D.lists.archive.doing, options: [] });
-      expect(answer).toMatchObject({ code: 'UPSTREAM_ERROR', upstreamCode: 'PROJECT_NOT_ACTIVE', upstreamMessage: 'Project is not active.' });
+      expect(answer).toMatchObject({ code: 'FORBIDDEN', upstreamCode: 'PROJECT_NOT_ACTIVE', upstreamMessage: 'Project is not active.', retryable: false });
     } finally {
       emu.setProjectActive(D.projects.archive.id, true);
     }

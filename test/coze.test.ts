@@ -151,16 +151,17 @@ describe('copyCozeEntity: asynchronous copies', () => {
 });
 
 describe('copyCozeEntity: workspace rules and upstream errors', () => {
-  it('refuses to copy a personal-workspace bot into a team workspace (4000 → BAD_USER_INPUT) and records no task', async () => {
-    const before = (await stack.data<{ copyTasks: Result }>('{ copyTasks(filter: { provider: COZE }, first: 100) { edges { cursor } } }')).copyTasks.edges
-      .length;
+  it('refuses to copy a personal-workspace bot into a team workspace (4000 → BAD_USER_INPUT); the attempt stays on record as FAILED', async () => {
+    const before = (await stack.data<{ copyTasks: Result }>('{ copyTasks(filter: { provider: COZE, status: [FAILED] }, first: 100) { edges { cursor } } }'))
+      .copyTasks.edges.length;
     const r = await copy({ entityId: COZE_DEMO.personalBotId, entityType: 'BOT', toWorkspaceId: COZE_DEMO.teamWorkspaceId });
     expect(r).toMatchObject({ __typename: 'UpstreamError', code: 'BAD_USER_INPUT', provider: 'COZE', upstreamCode: '4000', retryable: false });
     expect(r.logId).toMatch(/^\d{14}[0-9A-F]{20}$/);
     expect(r.upstreamMessage).toMatch(/个人工作空间/);
-    const after = (await stack.data<{ copyTasks: Result }>('{ copyTasks(filter: { provider: COZE }, first: 100) { edges { cursor } } }')).copyTasks.edges
-      .length;
-    expect(after).toBe(before);
+    // Recorded "submitting" before Coze was called (never lost in a crash), then FAILED with the refusal.
+    const after = (await stack.data<{ copyTasks: Result }>('{ copyTasks(filter: { provider: COZE, status: [FAILED] }, first: 100) { edges { cursor } } }'))
+      .copyTasks.edges.length;
+    expect(after).toBe(before + 1);
   });
 
   it('refuses a target workspace of another team (4000 → BAD_USER_INPUT)', async () => {
@@ -221,7 +222,8 @@ describe('copyCozeEntity: bad input', () => {
   it('refuses an unknown entity type with BAD_USER_INPUT before any resolver runs, sending nothing', async () => {
     const before = coze().control.calls();
     const { status, body } = await stack.gql(COPY, { input: { entityId: COZE_DEMO.botId, entityType: 'PLUGIN' } });
-    expect(status).toBe(400);
+    // An application/json request error answers 200 (GraphQL over HTTP, SHOULD), the error in the body.
+    expect(status).toBe(200);
     expect(body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
     expect(body.errors?.[0]?.message).toMatch(/CozeEntityType/);
     expect(coze().control.calls()).toBe(before);

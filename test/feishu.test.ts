@@ -275,15 +275,19 @@ describe('copyWikiNode', () => {
     expect(noPermission.message).toContain('no destination parent node permission');
   });
 
+  // Every code of the copy page's error table (seed 002) plus 131008; the README's retry-contract table.
   it.each([
-    [131001, 'rpc fail', 'UPSTREAM_ERROR', true],
+    [131001, 'rpc fail', 'OUTCOME_UNKNOWN', false],
     [131002, 'param err', 'BAD_USER_INPUT', false],
     [131003, 'out of limit', 'LIMIT_EXCEEDED', false],
     [131004, 'invalid user', 'FORBIDDEN', false],
+    [131005, 'not found', 'NOT_FOUND', false],
     [131006, 'node permission denied', 'FORBIDDEN', false],
-    [131007, 'internal err', 'UPSTREAM_ERROR', true],
+    [131007, 'internal err', 'OUTCOME_UNKNOWN', false],
     [131008, 'already exist', 'ALREADY_EXISTS', false],
-  ])('maps wiki error %i (%s) to %s with the x-tt-logid', async (code, msg, expected, retryable) => {
+    [131009, 'lock contention, please retry later.', 'RATE_LIMITED', true],
+    [131099, 'a code no document lists', 'OUTCOME_UNKNOWN', false],
+  ])('maps wiki error %i (%s) of a copy to %s with the x-tt-logid', async (code, msg, expected, retryable) => {
     emu.control.injectFault({ route: FEISHU_ROUTES.copy, status: 400, body: { code, msg }, headers: { 'x-tt-logid': `log-${code}` }, times: 1 });
     const answer = await copy(underTemplates);
     expect(answer).toMatchObject({

@@ -1,6 +1,8 @@
 /**
- * Drain: on shutdown, open graphql-sse streams and router-callback subscriptions end cleanly (a
- * `complete`, not a connection torn down at the end of the grace period), so the process can exit 0.
+ * Drain: on shutdown, open graphql-sse streams and router-callback subscriptions end at once (an SSE
+ * stream is ended as interrupted, without `complete`, so its client subscribes again: see
+ * src/transport/sse.ts; a router gets `complete` with SERVICE_RESTART), so the process exits 0 within
+ * its grace period instead of waiting for them.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -19,7 +21,7 @@ import { ALICE, baseEnv, eventually, startStack } from './helpers/stack.ts';
 
 const SUBSCRIPTION = 'subscription($id: ID!) { copyTaskUpdated(id: $id) { id status } }';
 
-it('ends open SSE streams and callback subscriptions with complete when the app stops', async () => {
+it('ends open SSE streams and callback subscriptions when the app stops', async () => {
   const calls: { action: string; id: string }[] = [];
   const router = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -41,10 +43,14 @@ it('ends open SSE streams and callback subscriptions with complete when the app 
     });
     const client = createSseClient({ url: `${stack.app.url}/stream`, headers: { authorization: `Bearer ${ALICE}` }, retryAttempts: 0 });
     let values = 0;
-    const ended = new Promise<'complete' | 'error'>((resolve) => {
+    const ended = new Promise<string>((resolve) => {
       client.subscribe(
         { query: SUBSCRIPTION, variables: { id: task.id } },
-        { next: () => void values++, error: () => resolve('error'), complete: () => resolve('complete') },
+        {
+          next: () => void values++,
+          error: (e) => resolve(`error ${e instanceof Error ? e.message : JSON.stringify(e)}`),
+          complete: () => resolve('complete'),
+        },
       );
     });
     const subscriptionId = randomUUID();
@@ -61,8 +67,11 @@ it('ends open SSE streams and callback subscriptions with complete when the app 
     await eventually(() => (values > 0 && calls.some((c) => c.id === subscriptionId && c.action === 'next') ? true : undefined));
 
     await stack.app.stop();
-    expect(await ended).toBe('complete');
-    expect(calls.filter((c) => c.id === subscriptionId).at(-1)?.action).toBe('complete');
+    // Interrupted, not finished: the task is not final, the client subscribes again.
+    expect(await ended).toBe('error Connection closed while having active streams');
+    const last = calls.filter((c) => c.id === subscriptionId).at(-1) as { action: string; errors?: { extensions?: { code?: string } }[] } | undefined;
+    expect(last?.action).toBe('complete');
+    expect(last?.errors?.at(-1)?.extensions?.code).toBe('SERVICE_RESTART');
     client.dispose();
   } finally {
     await stack.close();
@@ -104,13 +113,17 @@ it('exits 0 on SIGTERM with a graphql-sse stream open (not 1 after the grace per
     const ended = new Promise<string>((resolve) => {
       client.subscribe(
         { query: SUBSCRIPTION, variables: { id: taskId } },
-        { next: () => void values++, error: () => resolve('error'), complete: () => resolve('complete') },
+        {
+          next: () => void values++,
+          error: (e) => resolve(`error ${e instanceof Error ? e.message : JSON.stringify(e)}`),
+          complete: () => resolve('complete'),
+        },
       );
     });
     await eventually(() => (values > 0 ? true : undefined));
     child.kill('SIGTERM');
     expect(await exit).toBe(0);
-    expect(await ended).toBe('complete');
+    expect(await ended).toBe('error Connection closed while having active streams');
     client.dispose();
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');

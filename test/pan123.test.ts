@@ -161,8 +161,9 @@ describe('copyImages: small copies', () => {
 });
 
 describe('copyImages: submit refusals', () => {
-  it('answers UpstreamError when 123pan refuses the copy itself, keeping the task on record as FAILED', async () => {
+  it('answers OUTCOME_UNKNOWN when 123pan refuses a submit with a code its docs do not list (never re-submitted), keeping the task as FAILED', async () => {
     const target = pan().seedOssFolder({ filename: 'refused' }).fileId;
+    const callsBefore = pan().control.calls('oss_copy');
     pan().control.injectFault({
       route: 'oss_copy',
       status: 200,
@@ -170,9 +171,10 @@ describe('copyImages: submit refusals', () => {
       times: 1,
     });
     const r = await copy({ fileIds: [String(PAN123_DEMO.imageFileIds[0])], toParentFileId: target });
+    // The docs name body codes 401 and 429 only; code 1's wording is undocumented: not proof nothing ran.
     expect(r).toMatchObject({
       __typename: 'UpstreamError',
-      code: 'BAD_USER_INPUT',
+      code: 'OUTCOME_UNKNOWN',
       provider: 'PAN123',
       upstreamCode: '1',
       logId: 'trace-refused',
@@ -181,7 +183,8 @@ describe('copyImages: submit refusals', () => {
     const { copyTasks } = await stack.data<{ copyTasks: Result }>(
       '{ copyTasks(filter: { provider: PAN123 }, first: 1) { edges { node { status upstreamTaskId error { code } } } } }',
     );
-    expect(copyTasks.edges[0].node).toEqual({ status: 'FAILED', upstreamTaskId: null, error: { code: 'BAD_USER_INPUT' } });
+    expect(copyTasks.edges[0].node).toEqual({ status: 'FAILED', upstreamTaskId: null, error: { code: 'OUTCOME_UNKNOWN' } });
+    expect(pan().control.calls('oss_copy')).toBe(callsBefore + 1);
   });
 
   it('keeps a part QUEUED when 123pan throttles its submit (429), and submits it on a later poll', async () => {

@@ -118,6 +118,8 @@ export function isGraphQLError(err: unknown): err is GraphQLError {
 
 export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
 
+const CONTEXT_PREFIX = /^Context creation failed: /;
+
 /**
  * Masks unexpected errors: the client sees a generic message with `INTERNAL_SERVER_ERROR`, and
  * `report` receives the original (for the log). Deliberate errors pass unchanged.
@@ -127,10 +129,12 @@ export function maskError(formatted: GraphQLFormattedError, original: unknown, r
   const cause = isGraphQLError(original) ? original.originalError : original;
   const deliberate = isGraphQLError(original) && (cause === undefined || cause === null || isGraphQLError(cause));
   if (typeof code === 'string' && DELIBERATE_CODES.has(code) && deliberate) {
-    const { extensions, ...rest } = formatted;
+    const { extensions, message, ...rest } = formatted;
     // Never leak stack traces, even outside production.
     const { stacktrace: _stack, ...safeExtensions } = extensions ?? {};
-    return { ...rest, extensions: safeExtensions };
+    // Apollo Server prefixes errors thrown while building the context (a refused API key) over HTTP
+    // only; without the prefix the refusal reads the same on graphql-ws and graphql-sse.
+    return { ...rest, message: message.replace(CONTEXT_PREFIX, ''), extensions: safeExtensions };
   }
   report(cause ?? original);
   return {

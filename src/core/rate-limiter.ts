@@ -12,8 +12,9 @@
  * already waiting, is refused at once with `RateLimitWaitExceeded` rather than queued without bound.
  *
  * The clock is injectable: tests drive a `ManualClock` (or one linked to an emulator's clock) instead
- * of sleeping. A leaf module: it imports nothing of the project.
+ * of sleeping. It imports only `metrics.ts` (wait times and refusals).
  */
+import { observeLimiterWait } from './metrics.ts';
 
 /** Time as the limiter sees it. `sleep` resolves once `now()` has moved on by at least `ms`. */
 export interface LimiterClock {
@@ -88,6 +89,8 @@ export interface RateLimiterOptions {
   readonly maxWaitMs?: number | undefined;
   /** Most calls waiting per key (default: 10 windows' worth). */
   readonly maxQueue?: number | undefined;
+  /** The limiter's name in metrics (`copygraph_rate_limiter_*{limiter}`); a provider, never a key. */
+  readonly name?: string | undefined;
 }
 
 /** Ends a call's hold on its slot; call it once the upstream has answered (or failed). Idempotent. */
@@ -124,6 +127,7 @@ export class RateLimiter {
   readonly #maxWaitMs: number;
   readonly #maxQueue: number;
   readonly #buckets = new Map<string, Bucket>();
+  readonly #name: string;
 
   constructor(options: RateLimiterOptions) {
     if (!(options.limit >= 1) || !(options.windowMs > 0)) throw new RangeError('limit must be ≥ 1 and windowMs > 0');
@@ -132,10 +136,15 @@ export class RateLimiter {
     this.#clock = options.clock ?? systemClock;
     this.#maxWaitMs = options.maxWaitMs ?? options.windowMs;
     this.#maxQueue = options.maxQueue ?? options.limit * 10;
+    this.#name = options.name ?? 'unnamed';
   }
 
   /** Waits for a slot for `key`; resolves with its release. Rejects with `RateLimitWaitExceeded`. */
   acquire(key: string): Promise<Release> {
+    return observeLimiterWait(this.#name, this.#acquire(key));
+  }
+
+  #acquire(key: string): Promise<Release> {
     const bucket = this.#bucket(key);
     if (bucket.waiters.length >= this.#maxQueue) {
       return Promise.reject(new RateLimitWaitExceeded(this.#retryAfter(bucket), 'queue-full'));

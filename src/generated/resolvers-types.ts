@@ -1,5 +1,6 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { CopyTaskRecord } from '../tasks/model.ts';
+import type { CopyTaskConnectionModel } from '../../resolvers/tasks.ts';
 import type { StorageObjectRef } from '../../datasources/qiniu.ts';
 import type { CozeEntityRef } from '../../datasources/coze.ts';
 import type { PanImageCopyRef } from '../pollers/pan123.ts';
@@ -248,10 +249,17 @@ export type CopyProvider =
   | 'QINIU';
 
 /**
+ * What a copy was asked to do, as typed values per provider: the source and the destination of the copy
+ * as the mutation received them (after validation), recorded with the task when it was created. It never
+ * holds a credential. Tasks recorded before copygraph kept this have no summary (`CopyTask.request` is null).
+ */
+export type CopyRequestSummary = CozeCopyRequest | ImageCopyRequest | ObjectCopyRequest | TodoCopyRequest | WikiNodeCopyRequest;
+
+/**
  * One copy, from the moment it was asked for until it is final. Synchronous copies are born final.
  * Only the caller that started a task can see it.
  */
-export type CopyTask = {
+export type CopyTask = Node & {
   __typename?: 'CopyTask';
   /** When the copy was asked for. */
   createdAt: Scalars['DateTime']['output'];
@@ -269,14 +277,21 @@ export type CopyTask = {
   progress?: Maybe<CopyProgress>;
   /** The service the copy runs against. */
   provider: CopyProvider;
+  /** What the copy was asked to do: its source and destination as typed values. Null for tasks recorded before copygraph kept it. */
+  request?: Maybe<CopyRequestSummary>;
   /** The copied resource, once it is known. */
   result?: Maybe<CopiedResource>;
   /** Where the task stands now. */
   status: CopyTaskStatus;
   /** When the task last changed. */
   updatedAt: Scalars['DateTime']['output'];
-  /** The upstream's task id, for asynchronous copies (Coze `task_id`, 123pan `taskID`; several comma-separated when the copy was split). */
+  /**
+   * The upstream's task id, for asynchronous copies (Coze `task_id`, 123pan `taskID`; several comma-separated when the copy was split).
+   * @deprecated Use `upstreamTaskIds`: a split copy has several upstream tasks, and this joins them with commas.
+   */
   upstreamTaskId?: Maybe<Scalars['String']['output']>;
+  /** The upstream's task ids, in submission order: one for most asynchronous copies, several when the copy was split (123pan), none for synchronous copies. */
+  upstreamTaskIds: Array<Scalars['String']['output']>;
 };
 
 /** A page of tasks, newest first. */
@@ -286,12 +301,14 @@ export type CopyTaskConnection = {
   edges: Array<CopyTaskEdge>;
   /** Where this page sits. */
   pageInfo: CopyTaskPageInfo;
+  /** How many of your tasks match the filter, over all pages (one count query, made only when selected). */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** One task in a connection. */
 export type CopyTaskEdge = {
   __typename?: 'CopyTaskEdge';
-  /** Pass as `after` to get the tasks after this one. */
+  /** Pass as `after` to get the tasks older than this one, as `before` for the newer ones. */
   cursor: Scalars['String']['output'];
   /** The task. */
   node: CopyTask;
@@ -323,8 +340,12 @@ export type CopyTaskPageInfo = {
   __typename?: 'CopyTaskPageInfo';
   /** The cursor of the last edge on this page. */
   endCursor?: Maybe<Scalars['String']['output']>;
-  /** Whether more tasks follow this page. */
+  /** Whether older tasks follow this page (going backward: true when it was asked with `before`). */
   hasNextPage: Scalars['Boolean']['output'];
+  /** Whether newer tasks come before this page (going forward: true when it was asked with `after`). */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** The cursor of the first edge on this page. */
+  startCursor?: Maybe<Scalars['String']['output']>;
 };
 
 /** The state of a copy task. `SUCCEEDED`, `FAILED` and `PARTIALLY_SUCCEEDED` are final. */
@@ -378,6 +399,17 @@ export type CopyWikiNodeInput = {
 /** The task of a wiki copy (born final, with the new `WikiNode` as its result), or why it was refused. */
 export type CopyWikiNodeResult = CopyTask | InvalidInputError | UpstreamError;
 
+/** A `copyCozeEntity` request. */
+export type CozeCopyRequest = {
+  __typename?: 'CozeCopyRequest';
+  /** The resource copied (Coze `entity_id`). */
+  entityId: Scalars['ID']['output'];
+  /** What kind of resource it is. */
+  entityType: CozeEntityType;
+  /** The workspace copied into; null: the resource's own workspace. */
+  toWorkspaceId?: Maybe<Scalars['ID']['output']>;
+};
+
 /**
  * A Coze bot, app or workflow that a copy produced (always a draft). Only the copies you made through
  * copygraph resolve by reference.
@@ -403,6 +435,17 @@ export type CozeEntityType =
   /** A workflow (工作流), Coze `workflow`. */
   | 'WORKFLOW';
 
+/** A `copyImages` request. */
+export type ImageCopyRequest = {
+  __typename?: 'ImageCopyRequest';
+  /** How many distinct drive file or folder ids were asked for. */
+  fileCount: Scalars['Int']['output'];
+  /** The first ids asked for, in order (at most 100 are kept in the summary; `fileCount` says how many there were). */
+  fileIds: Array<Scalars['ID']['output']>;
+  /** The image-host folder the images go into (`""` is the root). */
+  toParentFileId: Scalars['String']['output'];
+};
+
 /** The input was refused before anything was sent upstream. */
 export type InvalidInputError = CopyError & {
   __typename?: 'InvalidInputError';
@@ -423,6 +466,7 @@ export type InvalidInputField = {
   path: Scalars['String']['output'];
 };
 
+/** The root of every copy. Declared here once; the other provider files extend it. */
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -461,28 +505,59 @@ export type Mutation = {
 };
 
 
+/** The root of every copy. Declared here once; the other provider files extend it. */
 export type MutationCopyCozeEntityArgs = {
   input: CopyCozeEntityInput;
 };
 
 
+/** The root of every copy. Declared here once; the other provider files extend it. */
 export type MutationCopyImagesArgs = {
   input: CopyImagesInput;
 };
 
 
+/** The root of every copy. Declared here once; the other provider files extend it. */
 export type MutationCopyObjectArgs = {
   input: CopyObjectInput;
 };
 
 
+/** The root of every copy. Declared here once; the other provider files extend it. */
 export type MutationCopyTodoArgs = {
   input: CopyTodoInput;
 };
 
 
+/** The root of every copy. Declared here once; the other provider files extend it. */
 export type MutationCopyWikiNodeArgs = {
   input: CopyWikiNodeInput;
+};
+
+/** An object with a global id, refetchable with `Query.node(id)`. */
+export type Node = {
+  /** The object's id, unique across the API. */
+  id: Scalars['ID']['output'];
+};
+
+/** A `copyObject` request. */
+export type ObjectCopyRequest = {
+  __typename?: 'ObjectCopyRequest';
+  /** Where the copy goes. */
+  destination: ObjectLocation;
+  /** Whether an existing destination may be replaced. */
+  overwrite: Scalars['Boolean']['output'];
+  /** The object copied. */
+  source: ObjectLocation;
+};
+
+/** A Qiniu object's place: a bucket and a key. */
+export type ObjectLocation = {
+  __typename?: 'ObjectLocation';
+  /** The bucket. */
+  bucket: Scalars['String']['output'];
+  /** The object key. */
+  key: Scalars['String']['output'];
 };
 
 /** An object in a Qiniu bucket. */
@@ -536,8 +611,14 @@ export type Query = {
   __typename?: 'Query';
   /** One of your tasks by id; null when it does not exist or is not yours. */
   copyTask?: Maybe<CopyTask>;
-  /** Your tasks, newest first. */
+  /**
+   * Your tasks, newest first. Page forward with `first` and `after` (the default: the 20 newest), or
+   * backward with `last` and `before` (the page just newer than `before`, still newest first); the two
+   * directions cannot be mixed in one call.
+   */
   copyTasks: CopyTaskConnection;
+  /** Any object by its global id (today: one of your tasks, by `CopyTask.id`); null when it does not exist or is not yours. */
+  node?: Maybe<Node>;
 };
 
 
@@ -548,9 +629,31 @@ export type QueryCopyTaskArgs = {
 
 export type QueryCopyTasksArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<CopyTaskFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
+
+
+export type QueryNodeArgs = {
+  id: Scalars['ID']['input'];
+};
+
+/** A Qiniu storage class (Qiniu `type`: the integer code of each is in parentheses). */
+export type StorageClass =
+  /** Archive (2): must be restored before it can be read. */
+  | 'ARCHIVE'
+  /** Archive with direct read (4). */
+  | 'ARCHIVE_DIRECT_READ'
+  /** Deep archive (3): must be restored before it can be read. */
+  | 'DEEP_ARCHIVE'
+  /** Infrequent access (1). */
+  | 'INFREQUENT_ACCESS'
+  /** Intelligent tiering (5). */
+  | 'INTELLIGENT_TIERING'
+  /** Standard storage (0). */
+  | 'STANDARD';
 
 /**
  * An object in a Qiniu Kodo bucket. The stat fields are fetched only when selected, batched per request
@@ -570,7 +673,12 @@ export type StorageObject = {
   mimeType?: Maybe<Scalars['String']['output']>;
   /** When the object was written (Qiniu `putTime`, converted from 100-ns units). */
   putTime?: Maybe<Scalars['DateTime']['output']>;
-  /** Storage class: 0 standard, 1 infrequent access, 2 archive, 3 deep archive, 4 archive direct read, 5 intelligent tiering. */
+  /** The storage class (Qiniu `type`); null when Qiniu reports a class this API does not know yet. */
+  storageClass?: Maybe<StorageClass>;
+  /**
+   * Storage class: 0 standard, 1 infrequent access, 2 archive, 3 deep archive, 4 archive direct read, 5 intelligent tiering.
+   * @deprecated Use `storageClass`, the same value as an enum.
+   */
   storageType?: Maybe<Scalars['Int']['output']>;
 };
 
@@ -581,11 +689,37 @@ export type Subscription = {
    * A task that does not exist or is not yours ends the stream with a `NOT_FOUND` error.
    */
   copyTaskUpdated: CopyTask;
+  /**
+   * Every change of any of your tasks, for a dashboard of progress bars: a new task as it is recorded,
+   * then each change of it. Never completes on its own. Only your own tasks; `filter` narrows them by
+   * provider and status. A task that leaves the status filter (a `RUNNING` one that succeeds, when only
+   * `RUNNING` is asked for) is sent once more with its new status, so that a dashboard can drop it.
+   * Sends changes only: query `copyTasks` for the current state (subscribe first to miss nothing).
+   */
+  copyTasksUpdated: CopyTask;
 };
 
 
 export type SubscriptionCopyTaskUpdatedArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type SubscriptionCopyTasksUpdatedArgs = {
+  filter?: InputMaybe<CopyTaskFilter>;
+};
+
+/** A `copyTodo` request. */
+export type TodoCopyRequest = {
+  __typename?: 'TodoCopyRequest';
+  /** The parts copied besides the title. */
+  options: Array<BlueCopyOption>;
+  /** The title asked for; null: the source's title is kept. */
+  title?: Maybe<Scalars['String']['output']>;
+  /** The record copied. */
+  todoId: Scalars['String']['output'];
+  /** The list the copy goes into. */
+  todoListId: Scalars['String']['output'];
 };
 
 /**
@@ -665,6 +799,21 @@ export type WikiNode = {
   title: Scalars['String']['output'];
   /** A link to the node, when Feishu gives one. */
   url?: Maybe<Scalars['String']['output']>;
+};
+
+/** A `copyWikiNode` request. */
+export type WikiNodeCopyRequest = {
+  __typename?: 'WikiNodeCopyRequest';
+  /** The node copied. */
+  nodeToken: Scalars['String']['output'];
+  /** The space of the node copied. */
+  spaceId: Scalars['String']['output'];
+  /** The node the copy goes under; null: the top of `targetSpaceId`. */
+  targetParentToken?: Maybe<Scalars['String']['output']>;
+  /** The space the copy goes into; null: the space of `targetParentToken`. */
+  targetSpaceId?: Maybe<Scalars['String']['output']>;
+  /** The title asked for; null: the original title is kept. */
+  title?: Maybe<Scalars['String']['output']>;
 };
 
 /** Whether a wiki node is a document's own node or a shortcut to another node (Feishu `node_type`). */
@@ -826,6 +975,13 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( UpstreamError & { __typename: 'UpstreamError' } )
   ;
+  CopyRequestSummary:
+    | ( CozeCopyRequest & { __typename: 'CozeCopyRequest' } )
+    | ( ImageCopyRequest & { __typename: 'ImageCopyRequest' } )
+    | ( ObjectCopyRequest & { __typename: 'ObjectCopyRequest' } )
+    | ( TodoCopyRequest & { __typename: 'TodoCopyRequest' } )
+    | ( WikiNodeCopyRequest & { __typename: 'WikiNodeCopyRequest' } )
+  ;
   CopyTodoResult:
     | ( CopyTaskRecord & { __typename: 'CopyTask' } )
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
@@ -845,6 +1001,7 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
     | ( InvalidInputError & { __typename: 'InvalidInputError' } )
     | ( UpstreamError & { __typename: 'UpstreamError' } )
   ;
+  Node: ( CopyTaskRecord & { __typename: 'CopyTask' } );
 };
 
 /** Mapping between all available schema types and the resolvers types */
@@ -872,8 +1029,9 @@ export type ResolversTypes = {
   CopyProgress: ResolverTypeWrapper<CopyProgress>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CopyProvider: CopyProvider;
+  CopyRequestSummary: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyRequestSummary']>;
   CopyTask: ResolverTypeWrapper<CopyTaskRecord>;
-  CopyTaskConnection: ResolverTypeWrapper<Omit<CopyTaskConnection, 'edges'> & { edges: Array<ResolversTypes['CopyTaskEdge']> }>;
+  CopyTaskConnection: ResolverTypeWrapper<CopyTaskConnectionModel>;
   CopyTaskEdge: ResolverTypeWrapper<Omit<CopyTaskEdge, 'node'> & { node: ResolversTypes['CopyTask'] }>;
   CopyTaskError: ResolverTypeWrapper<CopyTaskError>;
   CopyTaskFilter: CopyTaskFilter;
@@ -883,21 +1041,29 @@ export type ResolversTypes = {
   CopyTodoResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyTodoResult']>;
   CopyWikiNodeInput: CopyWikiNodeInput;
   CopyWikiNodeResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CopyWikiNodeResult']>;
+  CozeCopyRequest: ResolverTypeWrapper<CozeCopyRequest>;
   CozeEntity: ResolverTypeWrapper<CozeEntityRef>;
   CozeEntityType: CozeEntityType;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  ImageCopyRequest: ResolverTypeWrapper<ImageCopyRequest>;
   InvalidInputError: ResolverTypeWrapper<InvalidInputError>;
   InvalidInputField: ResolverTypeWrapper<InvalidInputField>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
+  ObjectCopyRequest: ResolverTypeWrapper<ObjectCopyRequest>;
+  ObjectLocation: ResolverTypeWrapper<ObjectLocation>;
   ObjectLocationInput: ObjectLocationInput;
   PanImageCopy: ResolverTypeWrapper<PanImageCopyRef>;
   PanImageCopyPart: ResolverTypeWrapper<PanImageCopyPart>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  StorageClass: StorageClass;
   StorageObject: ResolverTypeWrapper<StorageObjectRef>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  TodoCopyRequest: ResolverTypeWrapper<TodoCopyRequest>;
   UnidentifiedBlueTodo: ResolverTypeWrapper<UnidentifiedBlueTodo>;
   UpstreamError: ResolverTypeWrapper<UpstreamError>;
   WikiNode: ResolverTypeWrapper<WikiNodeModel>;
+  WikiNodeCopyRequest: ResolverTypeWrapper<WikiNodeCopyRequest>;
   WikiNodeType: WikiNodeType;
   WikiObjType: WikiObjType;
 };
@@ -924,8 +1090,9 @@ export type ResolversParentTypes = {
   CopyObjectResult: ResolversUnionTypes<ResolversParentTypes>['CopyObjectResult'];
   CopyProgress: CopyProgress;
   Int: Scalars['Int']['output'];
+  CopyRequestSummary: ResolversUnionTypes<ResolversParentTypes>['CopyRequestSummary'];
   CopyTask: CopyTaskRecord;
-  CopyTaskConnection: Omit<CopyTaskConnection, 'edges'> & { edges: Array<ResolversParentTypes['CopyTaskEdge']> };
+  CopyTaskConnection: CopyTaskConnectionModel;
   CopyTaskEdge: Omit<CopyTaskEdge, 'node'> & { node: ResolversParentTypes['CopyTask'] };
   CopyTaskError: CopyTaskError;
   CopyTaskFilter: CopyTaskFilter;
@@ -934,20 +1101,27 @@ export type ResolversParentTypes = {
   CopyTodoResult: ResolversUnionTypes<ResolversParentTypes>['CopyTodoResult'];
   CopyWikiNodeInput: CopyWikiNodeInput;
   CopyWikiNodeResult: ResolversUnionTypes<ResolversParentTypes>['CopyWikiNodeResult'];
+  CozeCopyRequest: CozeCopyRequest;
   CozeEntity: CozeEntityRef;
   DateTime: Scalars['DateTime']['output'];
+  ImageCopyRequest: ImageCopyRequest;
   InvalidInputError: InvalidInputError;
   InvalidInputField: InvalidInputField;
   Mutation: Record<PropertyKey, never>;
+  Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
+  ObjectCopyRequest: ObjectCopyRequest;
+  ObjectLocation: ObjectLocation;
   ObjectLocationInput: ObjectLocationInput;
   PanImageCopy: PanImageCopyRef;
   PanImageCopyPart: PanImageCopyPart;
   Query: Record<PropertyKey, never>;
   StorageObject: StorageObjectRef;
   Subscription: Record<PropertyKey, never>;
+  TodoCopyRequest: TodoCopyRequest;
   UnidentifiedBlueTodo: UnidentifiedBlueTodo;
   UpstreamError: UpstreamError;
   WikiNode: WikiNodeModel;
+  WikiNodeCopyRequest: WikiNodeCopyRequest;
 };
 
 export type BlueCustomFieldValueResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['BlueCustomFieldValue'] = ResolversParentTypes['BlueCustomFieldValue']> = {
@@ -1028,6 +1202,10 @@ export type CopyProgressResolvers<ContextType = RequestContext, ParentType exten
   total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type CopyRequestSummaryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyRequestSummary'] = ResolversParentTypes['CopyRequestSummary']> = {
+  __resolveType: TypeResolveFn<'CozeCopyRequest' | 'ImageCopyRequest' | 'ObjectCopyRequest' | 'TodoCopyRequest' | 'WikiNodeCopyRequest', ParentType, ContextType>;
+};
+
 export type CopyTaskResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTask'] = ResolversParentTypes['CopyTask'], FederationReferenceType extends FederationReferenceTypes['CopyTask'] = FederationReferenceTypes['CopyTask']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['CopyTask']> | FederationReferenceType, FederationReferenceType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1038,16 +1216,19 @@ export type CopyTaskResolvers<ContextType = RequestContext, ParentType extends R
   isFinal?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   progress?: Resolver<Maybe<ResolversTypes['CopyProgress']>, ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['CopyProvider'], ParentType, ContextType>;
+  request?: Resolver<Maybe<ResolversTypes['CopyRequestSummary']>, ParentType, ContextType>;
   result?: Resolver<Maybe<ResolversTypes['CopiedResource']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['CopyTaskStatus'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   upstreamTaskId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  upstreamTaskIds?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type CopyTaskConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTaskConnection'] = ResolversParentTypes['CopyTaskConnection']> = {
   edges?: Resolver<Array<ResolversTypes['CopyTaskEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['CopyTaskPageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type CopyTaskEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTaskEdge'] = ResolversParentTypes['CopyTaskEdge']> = {
@@ -1066,6 +1247,8 @@ export type CopyTaskErrorResolvers<ContextType = RequestContext, ParentType exte
 export type CopyTaskPageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTaskPageInfo'] = ResolversParentTypes['CopyTaskPageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type CopyTodoResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyTodoResult'] = ResolversParentTypes['CopyTodoResult']> = {
@@ -1074,6 +1257,13 @@ export type CopyTodoResultResolvers<ContextType = RequestContext, ParentType ext
 
 export type CopyWikiNodeResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CopyWikiNodeResult'] = ResolversParentTypes['CopyWikiNodeResult']> = {
   __resolveType: TypeResolveFn<'CopyTask' | 'InvalidInputError' | 'UpstreamError', ParentType, ContextType>;
+};
+
+export type CozeCopyRequestResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CozeCopyRequest'] = ResolversParentTypes['CozeCopyRequest']> = {
+  entityId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  entityType?: Resolver<ResolversTypes['CozeEntityType'], ParentType, ContextType>;
+  toWorkspaceId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type CozeEntityResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CozeEntity'] = ResolversParentTypes['CozeEntity'], FederationReferenceType extends FederationReferenceTypes['CozeEntity'] = FederationReferenceTypes['CozeEntity']> = {
@@ -1088,6 +1278,13 @@ export type CozeEntityResolvers<ContextType = RequestContext, ParentType extends
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type ImageCopyRequestResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ImageCopyRequest'] = ResolversParentTypes['ImageCopyRequest']> = {
+  fileCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  fileIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  toParentFileId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
 
 export type InvalidInputErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['InvalidInputError'] = ResolversParentTypes['InvalidInputError']> = {
   code?: Resolver<ResolversTypes['CopyErrorCode'], ParentType, ContextType>;
@@ -1107,6 +1304,22 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   copyObject?: Resolver<ResolversTypes['CopyObjectResult'], ParentType, ContextType, RequireFields<MutationCopyObjectArgs, 'input'>>;
   copyTodo?: Resolver<ResolversTypes['CopyTodoResult'], ParentType, ContextType, RequireFields<MutationCopyTodoArgs, 'input'>>;
   copyWikiNode?: Resolver<ResolversTypes['CopyWikiNodeResult'], ParentType, ContextType, RequireFields<MutationCopyWikiNodeArgs, 'input'>>;
+};
+
+export type NodeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
+  __resolveType: TypeResolveFn<'CopyTask', ParentType, ContextType>;
+};
+
+export type ObjectCopyRequestResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ObjectCopyRequest'] = ResolversParentTypes['ObjectCopyRequest']> = {
+  destination?: Resolver<ResolversTypes['ObjectLocation'], ParentType, ContextType>;
+  overwrite?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['ObjectLocation'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ObjectLocationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ObjectLocation'] = ResolversParentTypes['ObjectLocation']> = {
+  bucket?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type PanImageCopyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PanImageCopy'] = ResolversParentTypes['PanImageCopy'], FederationReferenceType extends FederationReferenceTypes['PanImageCopy'] = FederationReferenceTypes['PanImageCopy']> = {
@@ -1130,7 +1343,8 @@ export type PanImageCopyPartResolvers<ContextType = RequestContext, ParentType e
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   copyTask?: Resolver<Maybe<ResolversTypes['CopyTask']>, ParentType, ContextType, RequireFields<QueryCopyTaskArgs, 'id'>>;
-  copyTasks?: Resolver<ResolversTypes['CopyTaskConnection'], ParentType, ContextType, RequireFields<QueryCopyTasksArgs, 'first'>>;
+  copyTasks?: Resolver<ResolversTypes['CopyTaskConnection'], ParentType, ContextType, Partial<QueryCopyTasksArgs>>;
+  node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
 };
 
 export type StorageObjectResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['StorageObject'] = ResolversParentTypes['StorageObject'], FederationReferenceType extends FederationReferenceTypes['StorageObject'] = FederationReferenceTypes['StorageObject']> = {
@@ -1141,12 +1355,22 @@ export type StorageObjectResolvers<ContextType = RequestContext, ParentType exte
   key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   mimeType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   putTime?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  storageClass?: Resolver<Maybe<ResolversTypes['StorageClass']>, ParentType, ContextType>;
   storageType?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   copyTaskUpdated?: SubscriptionResolver<ResolversTypes['CopyTask'], "copyTaskUpdated", ParentType, ContextType, RequireFields<SubscriptionCopyTaskUpdatedArgs, 'id'>>;
+  copyTasksUpdated?: SubscriptionResolver<ResolversTypes['CopyTask'], "copyTasksUpdated", ParentType, ContextType, Partial<SubscriptionCopyTasksUpdatedArgs>>;
+};
+
+export type TodoCopyRequestResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TodoCopyRequest'] = ResolversParentTypes['TodoCopyRequest']> = {
+  options?: Resolver<Array<ResolversTypes['BlueCopyOption']>, ParentType, ContextType>;
+  title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  todoId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  todoListId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type UnidentifiedBlueTodoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['UnidentifiedBlueTodo'] = ResolversParentTypes['UnidentifiedBlueTodo']> = {
@@ -1190,6 +1414,15 @@ export type WikiNodeResolvers<ContextType = RequestContext, ParentType extends R
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type WikiNodeCopyRequestResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WikiNodeCopyRequest'] = ResolversParentTypes['WikiNodeCopyRequest']> = {
+  nodeToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  spaceId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  targetParentToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  targetSpaceId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = RequestContext> = {
   BlueCustomFieldValue?: BlueCustomFieldValueResolvers<ContextType>;
   BlueTag?: BlueTagResolvers<ContextType>;
@@ -1203,6 +1436,7 @@ export type Resolvers<ContextType = RequestContext> = {
   CopyItemFailure?: CopyItemFailureResolvers<ContextType>;
   CopyObjectResult?: CopyObjectResultResolvers<ContextType>;
   CopyProgress?: CopyProgressResolvers<ContextType>;
+  CopyRequestSummary?: CopyRequestSummaryResolvers<ContextType>;
   CopyTask?: CopyTaskResolvers<ContextType>;
   CopyTaskConnection?: CopyTaskConnectionResolvers<ContextType>;
   CopyTaskEdge?: CopyTaskEdgeResolvers<ContextType>;
@@ -1210,18 +1444,25 @@ export type Resolvers<ContextType = RequestContext> = {
   CopyTaskPageInfo?: CopyTaskPageInfoResolvers<ContextType>;
   CopyTodoResult?: CopyTodoResultResolvers<ContextType>;
   CopyWikiNodeResult?: CopyWikiNodeResultResolvers<ContextType>;
+  CozeCopyRequest?: CozeCopyRequestResolvers<ContextType>;
   CozeEntity?: CozeEntityResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  ImageCopyRequest?: ImageCopyRequestResolvers<ContextType>;
   InvalidInputError?: InvalidInputErrorResolvers<ContextType>;
   InvalidInputField?: InvalidInputFieldResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Node?: NodeResolvers<ContextType>;
+  ObjectCopyRequest?: ObjectCopyRequestResolvers<ContextType>;
+  ObjectLocation?: ObjectLocationResolvers<ContextType>;
   PanImageCopy?: PanImageCopyResolvers<ContextType>;
   PanImageCopyPart?: PanImageCopyPartResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   StorageObject?: StorageObjectResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  TodoCopyRequest?: TodoCopyRequestResolvers<ContextType>;
   UnidentifiedBlueTodo?: UnidentifiedBlueTodoResolvers<ContextType>;
   UpstreamError?: UpstreamErrorResolvers<ContextType>;
   WikiNode?: WikiNodeResolvers<ContextType>;
+  WikiNodeCopyRequest?: WikiNodeCopyRequestResolvers<ContextType>;
 };
 

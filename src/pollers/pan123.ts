@@ -14,22 +14,26 @@
  * through `Pan123Poller`. Both use `advancePan123Copy`.
  */
 import { z } from 'zod';
-import { isQueueFull, PAN123_MAX_IDS_PER_TASK, PAN123_MAX_QUEUED_TASKS, type Pan123Client } from '../../datasources/pan123.ts';
+import { PAN123_MAX_IDS_PER_TASK, type Pan123Client } from '../../datasources/pan123.ts';
 import { type Pan123Credentials, requireCredentials, type UpstreamCredentials } from '../core/credentials.ts';
 import { CopyErrorCode, isUpstreamFailure, Provider, type UpstreamFailure } from '../core/errors.ts';
-import { type CopyTaskRecord, type ItemFailure, type TaskChange, type TaskErrorRecord, TaskStatus } from '../tasks/model.ts';
+import { type CopyTaskRecord, type ItemFailure, interruptedError, type TaskChange, type TaskErrorRecord, TaskStatus } from '../tasks/model.ts';
 import type { Checkpoint, TaskPoller } from '../tasks/watcher.ts';
 
 /**
- * A part's state in copygraph: `QUEUED` not yet submitted (waiting for a slot), `WAITING` submitted and
- * waiting upstream (status 4), `RUNNING` (status 1), `DONE` (status 2, fail list read), `FAILED` (status 3,
- * or refused, or forgotten upstream).
+ * A part's state in copygraph: `QUEUED` not yet submitted (waiting for a slot), `SUBMITTING` stored
+ * just before its submit is sent (the "submitting" record, src/tasks/model.ts: found again after a
+ * restart, it fails with OUTCOME_UNKNOWN and is never sent again — 123pan documents no task list to
+ * look it up in), `WAITING` submitted and waiting upstream (status 4), `RUNNING` (status 1), `DONE`
+ * (status 2, fail list read), `FAILED` (status 3, or refused, or forgotten upstream, or its submit's
+ * outcome is unknown).
  */
-export type PartState = 'QUEUED' | 'WAITING' | 'RUNNING' | 'DONE' | 'FAILED';
+export type PartState = 'QUEUED' | 'SUBMITTING' | 'WAITING' | 'RUNNING' | 'DONE' | 'FAILED';
 
 const Part = z.object({
   ids: z.array(z.string()),
-  state: z.enum(['QUEUED', 'WAITING', 'RUNNING', 'DONE', 'FAILED']),
+  state: z.enum(['QUEUED', 'SUBMITTING', 'WAITING', 'RUNNING', 'DONE', 'FAILED']),
+  submittingSince: z.string().optional(),
   taskId: z.string().optional(),
   failedCount: z.number().int().optional(),
   failMsg: z.string().optional(),
@@ -82,6 +86,8 @@ function partStatus(p: Pan123Part): TaskStatus {
     case 'QUEUED':
     case 'WAITING':
       return TaskStatus.QUEUED;
+    case 'SUBMITTING':
+      return TaskStatus.RUNNING;
     case 'RUNNING':
       return TaskStatus.RUNNING;
     case 'DONE':
@@ -169,7 +175,8 @@ export interface AdvanceOutcome {
  * finished), then submits queued parts while fewer than 3 are unfinished. Each submit is checkpointed
  * at once. A read that fails with a retryable error stops the step: what was learned is checkpointed
  * and the error is thrown, so the watcher backs off. A submit refused because the account's slots are
- * taken (another copy holds them) or throttled keeps its part queued for the next step.
+ * throttled (or not sent at all) keeps its part queued for the next step; any answer that does not
+ * prove the submit did not run fails the part with OUTCOME_UNKNOWN (never re-submitted).
  */
 export async function advancePan123Copy(client: Pan123Client, creds: Pan123Credentials, task: CopyTaskRecord, checkpoint: Checkpoint): Promise<AdvanceOutcome> {
   const parsed = parsePan123Watch(task.watch);
@@ -183,11 +190,21 @@ export async function advancePan123Copy(client: Pan123Client, creds: Pan123Crede
   const failures: ItemFailure[] = [...task.failures];
   let current = task;
 
+  // 0. A part still "submitting" was interrupted by a stop during its submit: it may run upstream under
+  //    an id copygraph never saw. Reported, never sent again.
+  for (const part of state.parts) {
+    if (part.state !== 'SUBMITTING') continue;
+    const error = interruptedError(Provider.PAN123);
+    failures.push(...failWhole(part, error.message, error.code));
+  }
+
   // 1. Where do the submitted parts stand?
   for (const part of state.parts) {
     if (!isOpen(part) || !part.taskId) continue;
     try {
       const progress = await client.copyProgress(creds, part.taskId);
+      if (progress.status === 4 || progress.status === 1) client.slots.hold(creds.clientId, part.taskId);
+      else client.slots.release(creds.clientId, part.taskId);
       if (progress.status === 4) part.state = 'WAITING';
       else if (progress.status === 1) part.state = 'RUNNING';
       else if (progress.status === 3) failures.push(...failWhole(part, progress.failMsg || '123pan failed the copy task', CopyErrorCode.UPSTREAM_ERROR));
@@ -199,6 +216,7 @@ export async function advancePan123Copy(client: Pan123Client, creds: Pan123Crede
       }
     } catch (err) {
       if (isUpstreamFailure(err) && err.code === CopyErrorCode.NOT_FOUND) {
+        client.slots.release(creds.clientId, part.taskId);
         failures.push(...failWhole(part, `123pan no longer knows upstream task ${part.taskId}`, CopyErrorCode.TASK_EXPIRED));
         continue;
       }
@@ -210,30 +228,55 @@ export async function advancePan123Copy(client: Pan123Client, creds: Pan123Crede
 
   // 2. Submit queued parts while a slot is free.
   let submitError: UpstreamFailure | undefined;
-  let open = state.parts.filter(isOpen).length;
   for (const part of state.parts) {
-    if (open >= PAN123_MAX_QUEUED_TASKS) break;
     if (part.state !== 'QUEUED') continue;
+    // At most 3 unfinished upstream tasks per account, over all of this process's copies.
+    const slot = client.slots.reserve(creds.clientId);
+    if (slot === undefined) break;
+    // The "submitting" record: stored before the submit is sent, so a crash in the call is recognised.
+    part.state = 'SUBMITTING';
+    part.submittingSince = new Date().toISOString();
     try {
-      const { taskId } = await client.submitCopy(creds, part.ids, state.toParentFileId);
-      part.taskId = taskId;
-      part.state = 'WAITING';
-      open += 1;
       current = await checkpoint(summarize(current, state, failures));
     } catch (err) {
-      if (!isUpstreamFailure(err)) throw err;
-      // Slots held by another copy, throttling, an unreachable host: the part waits for the next step.
-      if (isQueueFull(err) || err.retryable) break;
+      client.slots.release(creds.clientId, slot);
+      throw err;
+    }
+    let taskId: string;
+    try {
+      ({ taskId } = await client.submitCopy(creds, part.ids, state.toParentFileId));
+    } catch (err) {
+      client.slots.release(creds.clientId, slot);
+      delete part.submittingSince;
+      if (!isUpstreamFailure(err)) {
+        // A bug after the request may have been sent: the part is not sent again.
+        failures.push(
+          ...failWhole(part, 'copygraph failed while submitting this part (see the server log); it may or may not run.', CopyErrorCode.OUTCOME_UNKNOWN),
+        );
+        await checkpoint(summarize(current, state, failures));
+        throw err;
+      }
+      // Provably not run and worth another try (throttled, not sent at all): the part waits for the next step.
+      if (err.retryable) {
+        part.state = 'QUEUED';
+        break;
+      }
       submitError ??= err;
       if (err.code === CopyErrorCode.OUTCOME_UNKNOWN) {
-        // The part may be running upstream under an id copygraph never saw: never sent again blindly.
+        // The part may be running upstream under an id copygraph never saw: never sent again.
         failures.push(...failWhole(part, err.message, err.code));
         continue;
       }
-      // The same request would be refused again (credentials, target folder): every queued part fails.
+      // A documented refusal the same request would get again (credentials): every queued part fails.
+      failures.push(...failWhole(part, err.message, err.code));
       for (const p of state.parts) if (p.state === 'QUEUED') failures.push(...failWhole(p, err.message, err.code));
       break;
     }
+    client.slots.hold(creds.clientId, taskId, slot);
+    part.taskId = taskId;
+    part.state = 'WAITING';
+    delete part.submittingSince;
+    current = await checkpoint(summarize(current, state, failures));
   }
 
   const change = summarize(current, state, failures);

@@ -4,8 +4,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Provider } from '../core/errors.ts';
+import { countTaskChanged, countTaskCreated } from '../core/metrics.ts';
+import { currentTraceparent } from '../core/tracing.ts';
 import { applyChange, type CopyTaskRecord, type CredentialSource, type TaskChange, TaskStatus } from './model.ts';
 import type { TaskPubSub } from './pubsub.ts';
+import type { CopyRequestRecord } from './request-summary.ts';
 import type { TaskListFilter, TaskPage, TaskStore } from './store/sqlite.ts';
 
 export interface NewTask {
@@ -13,6 +16,8 @@ export interface NewTask {
   readonly provider: Provider;
   readonly credentialSource: CredentialSource;
   readonly change: TaskChange;
+  /** What the copy was asked to do (`CopyTask.request`); never a credential. */
+  readonly request?: CopyRequestRecord | undefined;
 }
 
 export class TaskService {
@@ -24,6 +29,7 @@ export class TaskService {
   /** Records a new task; resolves only once it is stored. */
   async create(input: NewTask): Promise<CopyTaskRecord> {
     const now = new Date().toISOString();
+    const traceparent = currentTraceparent();
     const base: CopyTaskRecord = {
       id: randomUUID(),
       owner: input.owner,
@@ -40,9 +46,14 @@ export class TaskService {
       credentialSource: input.credentialSource,
       watch: null,
       version: 0,
+      request: input.request ?? null,
+      ...(traceparent ? { traceparent } : {}),
     };
     const task = applyChange(base, input.change);
     await this.store.insert(task);
+    countTaskCreated(task);
+    // Published too, so that "my tasks" subscribers (`copyTasksUpdated`) see a new task at once.
+    await this.pubsub.publish(task);
     return task;
   }
 
@@ -52,6 +63,7 @@ export class TaskService {
     if (!(await this.store.update(next))) {
       return (await this.store.get(task.id)) ?? next;
     }
+    countTaskChanged(task, next);
     await this.pubsub.publish(next);
     return next;
   }
@@ -64,5 +76,13 @@ export class TaskService {
 
   list(owner: string, filter: TaskListFilter, first: number, after?: string): Promise<TaskPage> {
     return this.store.list(owner, filter, first, after);
+  }
+
+  listBefore(owner: string, filter: TaskListFilter, last: number, before?: string): Promise<TaskPage> {
+    return this.store.listBefore(owner, filter, last, before);
+  }
+
+  count(owner: string, filter: TaskListFilter): Promise<number> {
+    return this.store.count(owner, filter);
   }
 }

@@ -18,7 +18,9 @@
  */
 import type { UpstreamCredentials } from '../core/credentials.ts';
 import { CopyErrorCode, isUpstreamFailure, type Provider } from '../core/errors.ts';
-import { type CopyTaskRecord, isFinalStatus, type TaskChange, TaskStatus } from './model.ts';
+import { observePoll } from '../core/metrics.ts';
+import { tracePoll } from '../core/tracing.ts';
+import { type CopyTaskRecord, isFinalStatus, isSubmitting, interruptedWhileSubmitting, type TaskChange, TaskStatus } from './model.ts';
 
 /** Records a change in the middle of a poll (e.g. an upstream task id right after its submit). */
 export type Checkpoint = (change: TaskChange) => Promise<CopyTaskRecord>;
@@ -59,6 +61,8 @@ interface Watch {
   errors: number;
   timer: NodeJS.Timeout | undefined;
   inFlight: Promise<void> | undefined;
+  /** When the next poll is due (epoch ms), for the poll-lag metric. */
+  dueAt?: number;
 }
 
 /** setTimeout's largest delay; longer waits are taken in steps. */
@@ -112,12 +116,18 @@ export class TaskWatcher {
   }
 
   /**
-   * Resumes the non-final tasks of a previous run. Tasks that need request credentials are marked so
+   * Resumes the non-final tasks of a previous run. A task still marked "submitting" (model.ts) ends
+   * FAILED with OUTCOME_UNKNOWN, never re-submitted. Tasks that need request credentials are marked so
    * and wait for `resume` (or their maximum age).
    */
   async resumeAll(tasks: readonly CopyTaskRecord[]): Promise<void> {
     for (const task of tasks) {
       if (isFinalStatus(task.status)) continue;
+      // Its upstream copy call was in flight when the last run stopped: reported, never sent again (model.ts).
+      if (isSubmitting(task.watch)) {
+        await this.record(task, interruptedWhileSubmitting(task));
+        continue;
+      }
       if (task.credentialSource === 'request' && !this.#requestCredentials.has(task.id)) {
         let waiting = task;
         if (this.#age(task) > this.options.maxTaskAgeMs) {
@@ -207,6 +217,7 @@ export class TaskWatcher {
 
   #schedule(w: Watch, delayMs: number): void {
     if (this.#stopped) return;
+    w.dueAt = Date.now() + delayMs;
     w.timer = setTimeout(
       () => {
         w.timer = undefined;
@@ -283,7 +294,7 @@ export class TaskWatcher {
     };
     let change: TaskChange | undefined;
     try {
-      change = await poller.poll(task, creds, checkpoint);
+      change = await observePoll(task.provider, w.dueAt, () => tracePoll(task, () => poller.poll(task, creds, checkpoint)));
       w.errors = 0;
     } catch (err) {
       if (isUpstreamFailure(err) && err.code === CopyErrorCode.NOT_FOUND) {

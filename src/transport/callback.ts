@@ -7,6 +7,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginSubscriptionCallback, type ApolloServerPluginSubscriptionCallbackOptions } from '@apollo/server/plugin/subscriptionCallback';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { RequestContext } from '../context.ts';
+import { subscriptionOpened } from '../core/metrics.ts';
 import type { ServeOptions } from './request.ts';
 
 type Fetcher = NonNullable<ApolloServerPluginSubscriptionCallbackOptions['fetcher']>;
@@ -39,23 +40,43 @@ const refusal = (): GraphQLError =>
   });
 
 /**
+ * What a `complete` sent while copygraph drains carries: Apollo's plugin completes every open
+ * subscription on shutdown, which a router would pass on as a normal end. With this error the client
+ * learns the stream was cut (the task is not final) and subscribes again.
+ */
+export const RESTART_ERROR = { message: 'copygraph is restarting: subscribe again.', extensions: { code: 'SERVICE_RESTART' } } as const;
+
+/**
  * The callback plugin posts raw graphql-js results to the router, bypassing `formatError`. This
  * fetcher passes every error in a `next` payload or a `complete` through the same masking first.
  * Only the serialized error is left at this point, so it is rebuilt as a GraphQLError: a deliberate
  * code (NOT_FOUND, UNAUTHENTICATED…) passes, anything else becomes INTERNAL_SERVER_ERROR.
  */
-function maskingFetcher(formatError: ServeOptions['formatError'], allowed: readonly string[]): Fetcher {
+
+function maskingFetcher(formatError: ServeOptions['formatError'], draining: () => boolean, allowed: readonly string[]): Fetcher {
+  // Subscriptions held for the router (the gauge): open once a `check` succeeds, closed by `complete` or a 404.
+  const open = new Map<string, () => void>();
+  const track = (id: string | undefined, action: string | undefined, status: number) => {
+    if (id === undefined) return;
+    if (action === 'complete' || status === 404) {
+      open.get(id)?.();
+      open.delete(id);
+    } else if (action === 'check' && status < 300 && !open.has(id)) open.set(id, subscriptionOpened('callback'));
+  };
   const mask = (errors: unknown): unknown =>
     Array.isArray(errors) ? errors.map((e: GraphQLFormattedError) => formatError(e, new GraphQLError(e.message, { extensions: e.extensions ?? {} }))) : errors;
   // The plugin only ever POSTs JSON strings with a plain header record.
   return async (url, init = {}) => {
     // Checked again at every call: nothing reaches a URL off the allowlist, whatever the plugin does.
     if (!callbackUrlAllowed(allowed, url)) throw refusal();
+    let sent: { id?: string; action?: string } = {};
     let body = typeof init.body === 'string' ? init.body : init.body?.toString('utf8');
     if (body !== undefined) {
-      const message = JSON.parse(body) as { payload?: { errors?: unknown }; errors?: unknown };
+      const message = JSON.parse(body) as { id?: string; action?: string; payload?: { errors?: unknown }; errors?: unknown };
+      sent = message;
       if (message.errors) message.errors = mask(message.errors);
       if (message.payload?.errors) message.payload.errors = mask(message.payload.errors);
+      if (message.action === 'complete' && draining()) message.errors = [...(Array.isArray(message.errors) ? message.errors : []), RESTART_ERROR];
       body = JSON.stringify(message);
     }
     // Redirects are not followed: a 3xx is an answer like any other non-2xx (the plugin gives up).
@@ -65,21 +86,37 @@ function maskingFetcher(formatError: ServeOptions['formatError'], allowed: reado
       ...(body === undefined ? {} : { body }),
       signal: init.signal ?? null,
       redirect: 'manual',
+    }).then((res) => {
+      track(sent.id, sent.action, res.status);
+      return res;
     });
   };
 }
 
 /**
- * Apollo Server's callback plugin, behind the allowlist: a request naming a callback URL that is not
- * allowed never reaches the plugin (no `check`, no heartbeat, nothing sent) and is refused FORBIDDEN.
+ * The callback plugins, in order: the first only notes that the server drains (Apollo starts every
+ * plugin's `drainServer` in plugin order, so the flag is set before Apollo's plugin completes the
+ * open subscriptions).
  */
-export function createCallbackPlugin(options: ServeOptions): ApolloServerPlugin<RequestContext> {
+export function createCallbackPlugins(options: ServeOptions): ApolloServerPlugin<RequestContext>[] {
+  let draining = false;
+  const drainFlag: ApolloServerPlugin<RequestContext> = {
+    async serverWillStart() {
+      return {
+        async drainServer() {
+          draining = true;
+        },
+      };
+    },
+  };
   const allowed = options.callbackUrls ?? [];
   const inner = ApolloServerPluginSubscriptionCallback({
     logger: options.logger,
-    fetcher: maskingFetcher(options.formatError, allowed),
+    fetcher: maskingFetcher(options.formatError, () => draining, allowed),
   }) as ApolloServerPlugin<RequestContext>;
-  return {
+  // Behind the allowlist: a request naming a callback URL that is not allowed never reaches Apollo's
+  // plugin (no `check`, no heartbeat, nothing sent) and is refused FORBIDDEN.
+  const callback: ApolloServerPlugin<RequestContext> = {
     ...inner,
     async requestDidStart(requestContext) {
       const extension = requestContext.request.extensions?.['subscription'] as Record<string, unknown> | undefined;
@@ -95,4 +132,5 @@ export function createCallbackPlugin(options: ServeOptions): ApolloServerPlugin<
       return inner.requestDidStart?.(requestContext);
     },
   };
+  return [drainFlag, callback];
 }

@@ -16,7 +16,7 @@ export interface ServeOptions {
   readonly port: number;
   readonly production: boolean;
   readonly introspection: boolean;
-  /** Allowed cross-origin callers; '*' allows any. */
+  /** Allowed cross-origin callers; '*' allows any; `http://localhost:*` allows that host on any port. */
   readonly corsOrigins: readonly string[];
   /** Builds a request's context; throws a GraphQLError (UNAUTHENTICATED) to refuse it. */
   readonly context: (headers: RequestHeaders) => Promise<RequestContext>;
@@ -26,6 +26,8 @@ export interface ServeOptions {
   /** Apollo's logger (pino fits). */
   readonly logger: { debug(m: string): void; info(m: string): void; warn(m: string): void; error(m: string): void };
   readonly plugins?: readonly ApolloServerPlugin<RequestContext>[];
+  /** Serves `GET /metrics` on this server (the Prometheus text); absent when it has its own port. */
+  readonly metrics?: MetricsSource | undefined;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes?: number;
   /** Extra validation rules (operation limits) and parser options (`maxTokens`), for every transport. */
@@ -42,6 +44,12 @@ export interface WsLimits {
   readonly initTimeoutMs: number;
   readonly maxSubscriptionsPerSocket: number;
   readonly maxSubscriptionsPerKey: number;
+}
+
+/** The Prometheus registry's text exposition and its content type. */
+export interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
 }
 
 export const GRAPHQL_PATH = '/graphql';
@@ -87,10 +95,25 @@ export function headerRecord(req: IncomingMessage): Record<string, string | unde
   return out;
 }
 
+/**
+ * Whether an origin is on the list: exactly, or through an entry ending in `:*` (any port of that
+ * scheme and host, as frontend dev servers pick: `http://localhost:*` allows `http://localhost:3000`).
+ */
+export function originAllowed(origins: readonly string[], origin: string): boolean {
+  for (const entry of origins) {
+    if (entry === '*' || entry === origin) return true;
+    if (entry.endsWith(':*')) {
+      const base = entry.slice(0, -1);
+      if (origin.startsWith(base) && /^\d{1,5}$/.test(origin.slice(base.length))) return true;
+    }
+  }
+  return false;
+}
+
 export function corsHeaders(options: ServeOptions, req: IncomingMessage, res: ServerResponse): boolean {
   const origin = req.headers.origin;
   if (!origin) return true;
-  const allowed = options.corsOrigins.includes('*') || options.corsOrigins.includes(origin) || origin === `http://${req.headers.host}`;
+  const allowed = originAllowed(options.corsOrigins, origin) || origin === `http://${req.headers.host}`;
   if (!allowed) return false;
   res.setHeader('access-control-allow-origin', origin);
   res.setHeader('vary', 'Origin');

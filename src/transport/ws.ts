@@ -10,6 +10,8 @@ import { createRequire } from 'node:module';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { RequestContext } from '../context.ts';
 import { isGraphQLError } from '../core/errors.ts';
+import { subscriptionOpened } from '../core/metrics.ts';
+import { prepareOperation } from './operation.ts';
 import { GRAPHQL_PATH, headerRecord, type RequestHeaders, type ServeOptions } from './request.ts';
 
 /**
@@ -18,10 +20,7 @@ import { GRAPHQL_PATH, headerRecord, type RequestHeaders, type ServeOptions } fr
  * a second GraphQLError class, and graphql-ws would then fail the socket instead of answering the
  * subscription with the error. Refusals are built with Node's copy, the same in either case.
  */
-const nodeGraphql = createRequire(import.meta.url)('graphql') as typeof import('graphql');
-const WsGraphQLError = nodeGraphql.GraphQLError;
-/** graphql-ws parses and validates with Node's copy too: the schema must meet the same copy. */
-const { parse, specifiedRules, validate } = nodeGraphql;
+const WsGraphQLError = (createRequire(import.meta.url)('graphql') as typeof import('graphql')).GraphQLError;
 
 /** Lower-cases a connection_init payload's keys, and lifts a nested `headers` object. */
 export function payloadHeaders(params: Readonly<Record<string, unknown>> | undefined): Record<string, string | undefined> {
@@ -36,6 +35,9 @@ export function payloadHeaders(params: Readonly<Record<string, unknown>> | undef
   out['authorization'] ??= out['apikey'] ?? out['api_key'] ?? out['token'];
   return out;
 }
+
+/** The close code sent to every WebSocket when copygraph shuts down (see README: restarts). */
+export const WS_RESTART_CODE = 1012;
 
 /**
  * A `subscribe` whose payload is not a GraphQL request (a query that is not a string, variables that
@@ -82,12 +84,12 @@ function malformedSubscribe(text: string): { id: string; type: 'error'; payload:
   return { id, type: 'error', payload: [{ message: `Bad subscribe message: ${problem}.`, extensions: { code: 'BAD_REQUEST' } }] };
 }
 
+/** Defaults when `ServeOptions.ws` is not given. */
+const DEFAULT_WS_LIMITS = { maxPayloadBytes: 1024 * 1024, initTimeoutMs: 5_000, maxSubscriptionsPerSocket: 100, maxSubscriptionsPerKey: 500 };
+
 export interface WsTransport {
   dispose(): Promise<void>;
 }
-
-/** Defaults when `ServeOptions.ws` is not given. */
-const DEFAULT_WS_LIMITS = { maxPayloadBytes: 1024 * 1024, initTimeoutMs: 5_000, maxSubscriptionsPerSocket: 100, maxSubscriptionsPerKey: 500 };
 
 export function createWsTransport(options: ServeOptions, httpServer: Server): WsTransport {
   const limits = options.ws ?? DEFAULT_WS_LIMITS;
@@ -95,14 +97,13 @@ export function createWsTransport(options: ServeOptions, httpServer: Server): Ws
   const wss = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: limits.maxPayloadBytes });
   wss.on('connection', (socket) => answerMalformedSubscribes(socket));
   const socketHeaders = new WeakMap<WsContext, RequestHeaders>();
-  const wsContexts = new WeakMap<WsContext, Map<string, RequestContext>>();
+  const openStreams = new WeakMap<WsContext, Map<string, () => void>>();
   /** Subscriptions per principal over all sockets, and per socket; a slot is taken before any await. */
   const perKey = new Map<string, number>();
   const perSocket = new WeakMap<WsContext, Set<string>>();
   const socketPrincipal = new WeakMap<WsContext, string>();
   const refused = new WeakMap<WsContext, GraphQLError>();
   const drop = (ctx: WsContext, id: string) => {
-    wsContexts.get(ctx)?.delete(id);
     const slots = perSocket.get(ctx);
     if (!slots?.delete(id)) return;
     const principal = socketPrincipal.get(ctx);
@@ -117,8 +118,6 @@ export function createWsTransport(options: ServeOptions, httpServer: Server): Ws
       schema: options.schema,
       // A socket that does not send connection_init in time is closed (4408).
       connectionInitWaitTimeout: limits.initTimeoutMs,
-      // The same operation limits as over HTTP.
-      validate: (schema, document) => validate(schema, document, [...specifiedRules, ...(options.validationRules ?? [])]),
       // Sandbox sends a connection_init without payload before the real one: accept it.
       // Routers in passthrough mode (Apollo Router, Hive Router) forward the client's headers on the
       // upgrade request rather than in the payload: both count, the payload's fields winning.
@@ -138,17 +137,12 @@ export function createWsTransport(options: ServeOptions, httpServer: Server): Ws
       },
       onClose: (ctx) => {
         for (const id of [...(perSocket.get(ctx) ?? [])]) drop(ctx, id);
-        wsContexts.delete(ctx);
       },
+      // Authenticate first (as Apollo Server builds the context before parsing), then parse, validate
+      // and coerce the variables with Apollo's error codes, so these read the same as over HTTP.
       onSubscribe: async (ctx, id, payload) => {
-        const refusal = refused.get(ctx);
-        if (refusal) return [refusal];
-        // A document that does not parse ends this subscription with an error, never the socket.
-        try {
-          parse(payload.query, options.parseOptions?.maxTokens !== undefined ? { maxTokens: options.parseOptions.maxTokens } : {});
-        } catch (err) {
-          return [new WsGraphQLError(isGraphQLError(err) ? err.message : 'The document does not parse', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
-        }
+        const refused_ = refused.get(ctx);
+        if (refused_) return [refused_];
         let slots = perSocket.get(ctx);
         if (!slots) perSocket.set(ctx, (slots = new Set()));
         if (slots.size >= limits.maxSubscriptionsPerSocket) return limitRefusal(`At most ${limits.maxSubscriptionsPerSocket} subscriptions per socket.`);
@@ -158,20 +152,33 @@ export function createWsTransport(options: ServeOptions, httpServer: Server): Ws
         // Taken now, synchronously: concurrent subscribes cannot all pass the checks above.
         slots.add(id);
         perKey.set(principal, live + 1);
+        let contextValue: RequestContext;
         try {
-          const context = await options.context(socketHeaders.get(ctx) ?? {});
-          let perOp = wsContexts.get(ctx);
-          if (!perOp) wsContexts.set(ctx, (perOp = new Map()));
-          perOp.set(id, context);
+          contextValue = await options.context(socketHeaders.get(ctx) ?? {});
         } catch (err) {
           drop(ctx, id);
           const refusal = isGraphQLError(err) ? err : new GraphQLError('Unauthenticated', { extensions: { code: 'UNAUTHENTICATED' } });
           return [new WsGraphQLError(refusal.message, { extensions: refusal.extensions })];
         }
-        return undefined;
+        const prepared = prepareOperation(options.schema, payload, { validationRules: options.validationRules, maxTokens: options.parseOptions?.maxTokens });
+        if (!prepared.ok) {
+          drop(ctx, id);
+          return prepared.errors;
+        }
+        return { schema: options.schema, ...prepared.operation, contextValue };
       },
-      context: (ctx, id) => wsContexts.get(ctx)?.get(id) as RequestContext,
-      onComplete: (ctx, id) => drop(ctx, id),
+      onOperation: (ctx, id, _payload, _args, result) => {
+        // A streaming result is a subscription: counted open until graphql-ws completes it (it always does).
+        if (!(Symbol.asyncIterator in result)) return;
+        let open = openStreams.get(ctx);
+        if (!open) openStreams.set(ctx, (open = new Map()));
+        open.set(id, subscriptionOpened('ws'));
+      },
+      onComplete: (ctx, id) => {
+        drop(ctx, id);
+        openStreams.get(ctx)?.get(id)?.();
+        openStreams.get(ctx)?.delete(id);
+      },
       onError: (ctx, id, _payload, errors) => {
         drop(ctx, id);
         return errors.map((e) => options.formatError(e.toJSON(), e));
@@ -184,5 +191,19 @@ export function createWsTransport(options: ServeOptions, httpServer: Server): Ws
     },
     wss,
   );
-  return { dispose: () => wsServer.dispose() as Promise<void> };
+  return {
+    // Close code 1012 "Service Restart" (RFC 6455 registry): the server is restarting, reconnect.
+    // graphql-ws clients (and gateways using them) retry on it, as on 1001; it says more.
+    dispose: async () => {
+      const sockets = [...wss.clients];
+      for (const socket of sockets) socket.close(WS_RESTART_CODE, 'Service Restart');
+      // A peer that does not answer the closing handshake is cut off rather than holding the drain.
+      const cutOff = setTimeout(() => {
+        for (const socket of sockets) socket.terminate();
+      }, 1_000);
+      cutOff.unref();
+      await wsServer.dispose();
+      clearTimeout(cutOff);
+    },
+  };
 }

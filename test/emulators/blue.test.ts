@@ -23,9 +23,9 @@ const MEMBER = { ...ADMIN, 'X-Bloo-Token-ID': D.memberToken.id, 'X-Bloo-Token-Se
 
 const COPY = 'mutation CopyTodo($input: CopyTodoInput!) { copyTodo(input: $input) }';
 const TODO_FIELDS = `id uid position title text html startedAt duedAt timezone done archived createdAt updatedAt
-  todoList { id title project { id slug } } users { id name email } tags { id title color }
+  todoList { id title project { id slug } } users { id uid username firstName lastName fullName email } tags { id title color }
   checklists { id title position checklistItems { id title position done } }
-  customFields { id title type value } comments { id text user { id } replies { id text user { id } } }`;
+  customFields { id name type value } comments { id text user { id } replies { id text user { id } } }`;
 
 /** Starts an emulator with the demo data; closes it after the block. */
 function useEmulator(options: BlueEmulatorOptions = {}) {
@@ -69,7 +69,7 @@ function parts(t: BlueTodoView): Record<CopyTodoOption, unknown> {
     ASSIGNEES: t.users.map((u) => u.id),
     TAGS: t.tags.map((g) => g.title),
     CUSTOM_FIELDS: t.customFields.map((f) => ({
-      title: f.title,
+      name: f.name,
       type: f.type,
       value: Array.isArray(f.value) ? f.value.map((file) => ({ ...(file as object), uid: 'x', key: 'x' })) : f.value,
     })),
@@ -363,27 +363,69 @@ describe('reading todos', () => {
   });
 
   it('pages with limit and skip', async () => {
-    const filter = { companyIds: [D.company.slug], projectIds: [D.projects.roadmap.id] };
+    const filter = { companyIds: [D.company.slug], projectIds: [D.projects.roadmap.id], showCompleted: true };
     const page = await todos({ filter, sort: ['title_ASC'], limit: 2, skip: 2 });
     expect(page.items.map((t) => t.title)).toEqual(['Write the onboarding guide']);
     expect(page.pageInfo).toEqual({ totalPages: 2, totalItems: 3, page: 2, perPage: 2, hasNextPage: false, hasPreviousPage: true });
   });
 
-  it('defaults to 20 items and refuses a limit above 500 with BAD_USER_INPUT', async () => {
+  it('defaults to 20 items and clamps a limit of 0, below 0 or above 500 to 500, as documented', async () => {
     const page = await todos({ filter: { companyIds: [D.company.id] } });
     expect(page.pageInfo.perPage).toBe(20);
-    const res = await gql(ctx.url, TODOS, { filter: { companyIds: [D.company.id] }, limit: 501 });
-    expect(codes(res)).toEqual(['BAD_USER_INPUT']);
+    for (const limit of [501, 0, -3]) {
+      const clamped = await todos({ filter: { companyIds: [D.company.id], showCompleted: true }, limit });
+      expect(clamped.pageInfo.perPage, String(limit)).toBe(500);
+      expect(clamped.items.length).toBe(clamped.pageInfo.totalItems);
+    }
+  });
+
+  it('excludes completed records unless showCompleted is true (omitted means false, as documented)', async () => {
+    const base = { companyIds: [D.company.id], projectIds: [D.projects.roadmap.slug] };
+    const omitted = await todos({ filter: base, limit: 500 });
+    const all = await todos({ filter: { ...base, showCompleted: true }, limit: 500 });
+    const done = await gql(ctx.url, `query($f: TodosFilter!) { todoQueries { todos(filter: $f, limit: 500) { items { id done } } } }`, {
+      f: { ...base, showCompleted: true },
+    });
+    const items = (done.body.data as { todoQueries: { todos: { items: { done: boolean }[] } } }).todoQueries.todos.items;
+    const doneCount = items.filter((t) => t.done).length;
+    expect(doneCount).toBeGreaterThan(0);
+    expect(all.items.length).toBe(omitted.items.length + doneCount);
+  });
+
+  it("accepts Blue's own CLI query shapes and refuses the fields Blue does not have", async () => {
+    // Blue's CLI selects these (users and custom fields of a record).
+    const cli = await gql(
+      ctx.url,
+      `query($id: String!) { todo(id: $id) { id title users { id uid firstName lastName fullName email } customFields { id value } } }`,
+      { id: D.todos.launchPlan },
+    );
+    expect(cli.body.errors).toBeUndefined();
+    const todo = cli.body.data?.todo as { users: Record<string, unknown>[]; customFields: Record<string, unknown>[] };
+    expect(todo.users[0]).toMatchObject({ id: D.users.admin, firstName: 'Ada', lastName: 'Admin', fullName: 'Ada Admin' });
+    expect(todo.customFields.length).toBeGreaterThan(0);
+    const paged = await gql(
+      ctx.url,
+      `query($f: TodosFilter!) { todoQueries { todos(filter: $f, limit: 1) { items { id } pageInfo { startCursor endCursor hasNextPage } } } }`,
+      { f: { companyIds: [D.company.id] } },
+    );
+    expect(paged.body.errors).toBeUndefined();
+    // No User.name, no CustomField.title: real Blue fails the whole document (GRAPHQL_VALIDATION_FAILED).
+    for (const wrong of ['users { id name }', 'customFields { id title }']) {
+      const res = await gql(ctx.url, `query($id: String!) { todo(id: $id) { id ${wrong} } }`, { id: D.todos.launchPlan });
+      expect(codes(res), wrong).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    }
   });
 
   it('filters by assignee, tag, list title, completion and search', async () => {
     const base = { companyIds: [D.company.id], projectIds: [D.projects.roadmap.slug] };
     const titles = async (extra: Record<string, unknown>) => (await todos({ filter: { ...base, ...extra }, sort: ['title_ASC'] })).items.map((t) => t.title);
     expect(await titles({ assigneeIds: [D.users.member] })).toEqual(['Redesign the pricing page']);
-    expect(await titles({ tagIds: ['cdemo0tag-rm-urgent'] })).toEqual(['Plan the v2 launch', 'Write the onboarding guide']);
+    expect(await titles({ tagIds: ['cdemo0tag-rm-urgent'], showCompleted: true })).toEqual(['Plan the v2 launch', 'Write the onboarding guide']);
+    expect(await titles({ tagIds: ['cdemo0tag-rm-urgent'] })).toEqual(['Plan the v2 launch']);
     expect(await titles({ todoListTitles: ['Doing'] })).toEqual(['Redesign the pricing page']);
     expect(await titles({ showCompleted: false })).toEqual(['Plan the v2 launch', 'Redesign the pricing page']);
-    expect(await titles({ search: 'ONBOARDING' })).toEqual(['Write the onboarding guide']);
+    expect(await titles({})).toEqual(['Plan the v2 launch', 'Redesign the pricing page']);
+    expect(await titles({ search: 'ONBOARDING', showCompleted: true })).toEqual(['Write the onboarding guide']);
     expect(await titles({ todoIds: [D.todos.pricingPage] })).toEqual(['Redesign the pricing page']);
   });
 
@@ -409,7 +451,8 @@ describe('reading todos', () => {
 
   it('counts todoQueries and todo fields separately', () => {
     expect(ctx.emu.fieldCalls('todoQueries')).toBeGreaterThan(5);
-    expect(ctx.emu.fieldCalls('todo')).toBe(2);
+    // Two full reads and the CLI-shape read (the refused documents never run).
+    expect(ctx.emu.fieldCalls('todo')).toBe(3);
   });
 });
 

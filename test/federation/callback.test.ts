@@ -246,3 +246,36 @@ describe('subscriptions in Apollo Router passthrough mode (graphql-ws on /graphq
     expect(messages.find((m) => m.id === '1')).toMatchObject({ type: 'error', payload: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
   });
 });
+
+describe('callback subscriptions when copygraph shuts down', () => {
+  it('completes each open subscription with SERVICE_RESTART, so the client knows to subscribe again', async () => {
+    const own = await startInstrumentedApp({ COPYGRAPH_CALLBACK_URLS: router.url });
+    let stopped = false;
+    try {
+      const task = await own.app.services.tasks.create({
+        owner: 'alice',
+        provider: Provider.COZE,
+        credentialSource: 'config',
+        change: { status: TaskStatus.RUNNING, upstreamTaskId: `up-${randomUUID()}` },
+      });
+      const id = randomUUID();
+      const res = await fetch(own.app.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ALICE}` },
+        body: JSON.stringify({
+          query: SUBSCRIPTION,
+          variables: { id: task.id },
+          extensions: { subscription: { callbackUrl: router.url, subscriptionId: id, verifier: randomUUID(), heartbeatIntervalMs: 0 } },
+        }),
+      });
+      expect(res.status).toBe(200);
+      await eventually(() => (router.of(id).some((m) => m.action === 'next') ? true : undefined));
+      await own.close();
+      stopped = true;
+      const complete = router.of(id).find((m) => m.action === 'complete');
+      expect(complete?.errors?.map((e) => e.extensions?.['code'])).toEqual(['SERVICE_RESTART']);
+    } finally {
+      if (!stopped) await own.close();
+    }
+  });
+});

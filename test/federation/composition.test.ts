@@ -7,7 +7,9 @@
 import { composeServices } from '@apollo/composition';
 import { buildASTSchema, buildSchema, type GraphQLSchema, lexicographicSortSchema, parse, printSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { composeServices as composeWithGuild } from '@theguild/federation-composition';
 import { composeSupergraph, composeSupergraphWithGuild, subgraphDefinitions } from '../fixtures/gateways.ts';
+import { MEDIA_SDL, MEDIA_SUBGRAPH_NAME } from '../fixtures/media-subgraph.ts';
 
 /** Fixed URLs: the snapshot must not depend on the ports a test run happens to get. */
 const URLS = { copygraph: 'http://copygraph.internal:4000/graphql', projects: 'http://projects.internal:4001/graphql' };
@@ -77,5 +79,44 @@ describe('composition', () => {
     const guild = composeSupergraphWithGuild(URLS);
     // Rebuilt from its AST: Apollo's schema objects belong to the CommonJS copy of graphql.
     expect(apiShape(buildSchema(guild.publicSdl))).toEqual(apiShape(buildASTSchema(apollo.schema.toAPISchema().toAST())));
+  });
+
+  describe('next to a subgraph that re-declares the value types and @provides stat fields', () => {
+    const media = { name: MEDIA_SUBGRAPH_NAME, typeDefs: parse(MEDIA_SDL), url: 'http://media.internal:4003/graphql' };
+    // Without "projects": it takes StorageObject.mimeType over with @override, which rules out a third resolver.
+    const copygraph = subgraphDefinitions(URLS).filter((s) => s.name === 'copygraph');
+
+    it('composes with Apollo composition', () => {
+      const result = composeServices([...copygraph, media]);
+      expect(result.errors?.map((e) => e.message)).toBeUndefined();
+      // The provided fields are planned from media where it holds them, from copygraph elsewhere.
+      expect(result.supergraphSdl).toMatch(/file: StorageObject @join__field\(graph: MEDIA, provides: "mimeType fsize hash"\)/);
+    });
+
+    it('composes with @theguild/federation-composition', () => {
+      const result = composeWithGuild([...copygraph, media]);
+      expect(result.errors?.map((e) => e.message)).toBeUndefined();
+      expect(result.publicSdl).toContain('importProgress: CopyProgress');
+    });
+
+    /** A subgraph's own `CopyTaskStatus`, with the given values. */
+    const withStatus = (values: string) =>
+      parse(`
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+        enum CopyTaskStatus { ${values} }
+        type Dashboard @key(fields: "id") { id: ID! statuses: [CopyTaskStatus!]! }
+        type Query { dashboard(status: CopyTaskStatus): Dashboard }
+      `);
+
+    it("takes a re-declared CopyTaskStatus only with exactly copygraph's values (it is an input and an output enum)", () => {
+      const all = 'QUEUED RUNNING SUCCEEDED FAILED PARTIALLY_SUCCEEDED';
+      const ok = composeServices([...subgraphDefinitions(URLS), { name: 'dash', typeDefs: withStatus(all), url: 'http://dash.internal/graphql' }]);
+      expect(ok.errors).toBeUndefined();
+      const fewer = composeServices([
+        ...subgraphDefinitions(URLS),
+        { name: 'dash', typeDefs: withStatus('QUEUED RUNNING SUCCEEDED FAILED'), url: 'http://dash.internal/graphql' },
+      ]);
+      expect(fewer.errors?.map((e) => e.extensions['code'])).toContain('ENUM_VALUE_MISMATCH');
+    });
   });
 });

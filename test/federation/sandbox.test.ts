@@ -198,6 +198,6 @@ describe('introspection', () => {
     expect(introspection.body.errors?.[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
     const service = await production.gql<{ _service: { sdl: string } }>('{ _service { sdl } }');
     expect(service.body.errors).toBeUndefined();
-    expect(service.body.data?._service.sdl).toMatch(/type CopyTask\s+@key\(fields: "id"\)/);
+    expect(service.body.data?._service.sdl).toMatch(/type CopyTask\s+implements Node\s+@key\(fields: "id"\)/);
   });
 });

@@ -7,7 +7,7 @@ import { type Client, createClient } from 'graphql-ws';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import WebSocket from 'ws';
 import { type EmulatorSet, startDemoEmulators } from '../../emulators/index.ts';
 import { type App, startApp } from '../../src/app.ts';
@@ -21,6 +21,8 @@ export interface StackOptions {
   readonly env?: Record<string, string>;
   /** Keep the task store in this file (to restart on the same store). */
   readonly dbPath?: string;
+  /** The app's logger (default: silent). */
+  readonly logger?: Logger;
 }
 
 export interface GqlOptions {
@@ -84,7 +86,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dir = options.dbPath ? undefined : mkdtempSync(join(tmpdir(), 'copygraph-test-'));
   const dbPath = options.dbPath ?? join(dir as string, 'tasks.sqlite');
   const config = loadConfig({ ...baseEnv(emulators, dbPath), ...options.env });
-  const logger = pino({ level: 'silent' });
+  const logger = options.logger ?? pino({ level: 'silent' });
   let app = await startApp(config, { logger });
   const clients: Client[] = [];
 

@@ -30,8 +30,22 @@ export interface TaskStore {
   getMany(ids: readonly string[]): Promise<CopyTaskRecord[]>;
   /** One owner's tasks, newest first. */
   list(owner: string, filter: TaskListFilter, first: number, after?: string | undefined): Promise<TaskPage>;
+  /**
+   * Backward paging: the `last` tasks just newer than the `before` cursor (or the `last` oldest ones
+   * without it), still newest first; `hasNextPage` here says whether more newer tasks exist.
+   */
+  listBefore(owner: string, filter: TaskListFilter, last: number, before?: string | undefined): Promise<TaskPage>;
+  /** How many of one owner's tasks match the filter (`CopyTaskConnection.totalCount`). */
+  count(owner: string, filter: TaskListFilter): Promise<number>;
   /** Every task not yet final, oldest first (for the watcher to resume). */
   listActive(): Promise<CopyTaskRecord[]>;
+  /**
+   * Deletes up to `limit` final tasks that finished before `cutoff`, oldest first, and returns how
+   * many it deleted. Rows of other tables that belong to a task (items, idempotency keys) go with it
+   * (SQLite: `REFERENCES tasks(id) ON DELETE CASCADE`, foreign keys are on). Safe to call from several
+   * replicas at once; `src/tasks/retention.ts` calls it in small batches.
+   */
+  deleteFinishedBefore(cutoff: Date, limit: number): Promise<number>;
   /** Whether the store answers (for /readyz). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -68,6 +82,8 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
+  // Tables that hang off tasks declare ON DELETE CASCADE: retention deletes their rows with the task.
+  db.pragma('foreign_keys = ON');
   db.exec(`
     CREATE TABLE IF NOT EXISTS tasks (
       seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -80,6 +96,7 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
     );
     CREATE INDEX IF NOT EXISTS tasks_owner_seq ON tasks (owner, seq DESC);
     CREATE INDEX IF NOT EXISTS tasks_active ON tasks (status) WHERE status NOT IN ${FINAL_STATUSES};
+    CREATE INDEX IF NOT EXISTS tasks_finished_at ON tasks (json_extract(doc, '$.finishedAt')) WHERE status IN ${FINAL_STATUSES};
   `);
   const insertStmt = db.prepare('INSERT INTO tasks (id, owner, provider, status, version, doc) VALUES (?, ?, ?, ?, ?, ?)');
   const updateStmt = db.prepare('UPDATE tasks SET status = ?, version = ?, doc = ? WHERE id = ? AND version < ?');
@@ -88,6 +105,10 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
   const getManyStmt = db.prepare<[string], Row>('SELECT seq, doc FROM tasks WHERE id IN (SELECT value FROM json_each(?))');
   const activeStmt = db.prepare<[], Row>(`SELECT seq, doc FROM tasks WHERE status NOT IN ${FINAL_STATUSES} ORDER BY seq`);
   const pingStmt = db.prepare('SELECT 1');
+  // ISO-8601 UTC timestamps (toISOString) order as strings; the expression matches the partial index.
+  const deleteFinishedStmt = db.prepare(
+    `DELETE FROM tasks WHERE seq IN (SELECT seq FROM tasks WHERE status IN ${FINAL_STATUSES} AND json_extract(doc, '$.finishedAt') < ? ORDER BY json_extract(doc, '$.finishedAt') LIMIT ?)`,
+  );
   // A list query has one of a few shapes (filters present or not, how many statuses): prepare each once.
   const listStatements = new Map<string, Database.Statement<(string | number)[], Row>>();
   const listStatement = (sql: string) => {
@@ -96,7 +117,22 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
     return stmt;
   };
 
+  const countStatements = new Map<string, Database.Statement<(string | number)[], { n: number }>>();
   const parse = (row: Row): CopyTaskRecord => JSON.parse(row.doc) as CopyTaskRecord;
+  /** The WHERE clause of a list or count: owner first (the index), then the filter. */
+  const ownerWhere = (owner: string, filter: TaskListFilter): { where: string[]; args: (string | number)[] } => {
+    const where = ['owner = ?'];
+    const args: (string | number)[] = [owner];
+    if (filter.provider) {
+      where.push('provider = ?');
+      args.push(filter.provider);
+    }
+    if (filter.status && filter.status.length > 0) {
+      where.push(`status IN (${filter.status.map(() => '?').join(',')})`);
+      args.push(...filter.status);
+    }
+    return { where, args };
+  };
 
   return {
     engine: 'sqlite',
@@ -116,16 +152,7 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
       return getManyStmt.all(JSON.stringify(ids)).map(parse);
     },
     async list(owner, filter, first, after) {
-      const where = ['owner = ?'];
-      const args: (string | number)[] = [owner];
-      if (filter.provider) {
-        where.push('provider = ?');
-        args.push(filter.provider);
-      }
-      if (filter.status && filter.status.length > 0) {
-        where.push(`status IN (${filter.status.map(() => '?').join(',')})`);
-        args.push(...filter.status);
-      }
+      const { where, args } = ownerWhere(owner, filter);
       if (after !== undefined) {
         where.push('seq < ?');
         args.push(decodeCursor(after) ?? 0);
@@ -136,8 +163,33 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
         hasNextPage: rows.length > first,
       };
     },
+    async listBefore(owner, filter, last, before) {
+      const { where, args } = ownerWhere(owner, filter);
+      if (before !== undefined) {
+        where.push('seq > ?');
+        args.push(decodeCursor(before) ?? 0);
+      }
+      const rows = listStatement(`SELECT seq, doc FROM tasks WHERE ${where.join(' AND ')} ORDER BY seq ASC LIMIT ?`).all(...args, last + 1);
+      return {
+        items: rows
+          .slice(0, last)
+          .reverse()
+          .map((row) => ({ cursor: encodeCursor(row.seq), task: parse(row) })),
+        hasNextPage: rows.length > last,
+      };
+    },
+    async count(owner, filter) {
+      const { where, args } = ownerWhere(owner, filter);
+      const sql = `SELECT count(*) AS n FROM tasks WHERE ${where.join(' AND ')}`;
+      let stmt = countStatements.get(sql);
+      if (!stmt) countStatements.set(sql, (stmt = db.prepare<(string | number)[], { n: number }>(sql)));
+      return stmt.get(...args)?.n ?? 0;
+    },
     async listActive() {
       return activeStmt.all().map(parse);
+    },
+    async deleteFinishedBefore(cutoff, limit) {
+      return deleteFinishedStmt.run(cutoff.toISOString(), limit).changes;
     },
     async ping() {
       try {

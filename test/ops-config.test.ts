@@ -1,0 +1,57 @@
+/**
+ * The operations variables: tracing (the standard OTEL_* variables), the metrics port and retention.
+ */
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+const base = { COPYGRAPH_DEMO: 'true' };
+
+describe('operations configuration', () => {
+  it('leaves tracing off by default and turns it on with the standard endpoint variables', () => {
+    expect(loadConfig(base).tracing).toBeUndefined();
+    expect(loadConfig({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toEqual({
+      tracesUrl: 'http://collector:4318/v1/traces',
+      headers: {},
+      serviceName: 'copygraph',
+    });
+    const both = loadConfig({
+      ...base,
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example.com/otlp/v1/traces',
+      OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=abc%3D%3D, tenant = blue',
+      OTEL_SERVICE_NAME: 'copygraph-eu',
+    });
+    expect(both.tracing).toEqual({
+      tracesUrl: 'https://traces.example.com/otlp/v1/traces',
+      headers: { 'x-api-key': 'abc==', tenant: 'blue' },
+      serviceName: 'copygraph-eu',
+    });
+    expect(loadConfig({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }).tracing).toBeUndefined();
+  });
+
+  it('refuses a protocol other than http/json and malformed headers, naming the variable but not the value', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', ...env });
+        return [];
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        return err.problems;
+      }
+    };
+    expect(problems({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' })).toEqual([expect.stringMatching(/^OTEL_EXPORTER_OTLP_PROTOCOL: .*http\/json/)]);
+    const bad = problems({ OTEL_EXPORTER_OTLP_HEADERS: 'secret-token-without-key' });
+    expect(bad).toEqual([expect.stringMatching(/^OTEL_EXPORTER_OTLP_HEADERS: /)]);
+    expect(bad.join()).not.toContain('secret-token-without-key');
+  });
+
+  it('reads the metrics port and the retention period', () => {
+    const defaults = loadConfig(base);
+    expect(defaults.metricsPort).toBeUndefined();
+    expect(defaults.retention).toEqual({ maxAgeMs: 30 * 86_400_000, intervalMs: 600_000, batchSize: 500 });
+    const set = loadConfig({ ...base, COPYGRAPH_METRICS_PORT: '9464', COPYGRAPH_TASK_RETENTION_DAYS: '7', COPYGRAPH_RETENTION_INTERVAL_S: '60' });
+    expect(set.metricsPort).toBe(9464);
+    expect(set.retention).toEqual({ maxAgeMs: 7 * 86_400_000, intervalMs: 60_000, batchSize: 500 });
+    expect(() => loadConfig({ ...base, COPYGRAPH_TASK_RETENTION_DAYS: '-1' })).toThrow(/COPYGRAPH_TASK_RETENTION_DAYS/);
+  });
+});
