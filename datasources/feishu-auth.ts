@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { CopyErrorCode, Provider, UpstreamFailure } from '../src/core/errors.ts';
 import { parseJson, sendUpstream } from './http.ts';
+import { registerSecret } from '../src/core/secrets.ts';
 
 export interface FeishuAppKeys {
   readonly appId: string;
@@ -144,6 +145,7 @@ export class FeishuTokenManager {
     const lifetimeMs = body.expire * 1000;
     // Short-lived answers (Feishu re-serves a token with < 2 h left) keep at least half their life.
     const margin = Math.min(this.#marginMs, lifetimeMs / 2);
+    registerSecret(body.tenant_access_token);
     return { token: body.tenant_access_token, expiresAt: this.#now() + lifetimeMs - margin };
   }
 }

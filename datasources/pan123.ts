@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Pan123Credentials } from '../src/core/credentials.ts';
 import { CopyErrorCode, Provider, UpstreamFailure } from '../src/core/errors.ts';
+import { registerSecret } from '../src/core/secrets.ts';
 import { countUpstreamRetry } from '../src/core/metrics.ts';
 import { answerFailure, parseJson, type Refusal, refused, sendUpstream } from './http.ts';
 
@@ -298,6 +299,7 @@ export class Pan123Client {
       const expiresAt = data.success ? Date.parse(data.data.expiredAt) : Number.NaN;
       if (!data.success || Number.isNaN(expiresAt)) throw malformed('the access token', res.body);
       const margin = Math.min(this.options.tokenRefreshMarginMs ?? 5 * 60_000, Math.max(0, (expiresAt - fetchedAt) / 2));
+      registerSecret(data.data.accessToken);
       this.#tokens.set(key, { token: data.data.accessToken, refreshAtMs: expiresAt - margin });
       return data.data.accessToken;
     }

@@ -8,15 +8,16 @@ import type { RequestContext } from '../src/context.ts';
 import { Provider } from '../src/core/errors.ts';
 import type { BlueTodoResolvers, MutationResolvers, UnidentifiedBlueTodo } from '../src/generated/resolvers-types.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
+import { allowsBlue, forbidden } from '../src/core/policy.ts';
 import { runCopy } from './results.ts';
 import { referenceFailure, submitCopy } from './tasking.ts';
 
-/** Blue ids (cuid-like): non-empty, no spaces, bounded. */
+/** Blue ids (cuid-like, e.g. "clx2…"): letters, digits, `_` and `-` [I], bounded. */
 const Id = z
   .string()
   .min(1, { message: 'must not be empty', abort: true })
   .max(200, 'must be at most 200 characters')
-  .regex(/^\S+$/, 'must not contain spaces');
+  .regex(/^[A-Za-z0-9_-]+$/, 'a Blue id is letters, digits, _ and -');
 
 const CopyTodoInput = z.object({
   todoId: Id,
@@ -37,6 +38,8 @@ export const Mutation: MutationResolvers = {
   copyTodo: (_parent, { input }, ctx) =>
     runCopy(ctx, { operation: 'copyTodo', provider: Provider.BLUE, schema: CopyTodoInput, input }, async (request) => {
       const creds = scopedBlueCredentials(ctx.credentials.blue);
+      if (!allowsBlue(ctx.policy, creds.companyId, creds.projectId))
+        throw forbidden(Provider.BLUE, `the Blue company/project ${creds.companyId}/${creds.projectId ?? ''}`);
       return submitCopy(
         ctx,
         Provider.BLUE,
@@ -64,6 +67,8 @@ export const Mutation: MutationResolvers = {
 
 export const BlueTodo: BlueTodoResolvers = {
   __resolveReference: async (ref, ctx) => {
+    const blue = ctx.credentials.blue;
+    if (ctx.policy && !allowsBlue(ctx.policy, blue?.companyId, blue?.projectId)) return null;
     try {
       await detail(ref, ctx);
       return { id: ref.id };

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { CozeEntityRef } from '../datasources/coze.ts';
 import { requireCredentials } from '../src/core/credentials.ts';
+import { allowsCozeWorkspace, forbidden } from '../src/core/policy.ts';
 import { Provider } from '../src/core/errors.ts';
 import type { CozeEntityResolvers, MutationResolvers } from '../src/generated/resolvers-types.ts';
 import type { CozeWatchState } from '../src/pollers/coze.ts';
@@ -15,10 +16,12 @@ import { runCopy } from './results.ts';
 import { submitCopy, watchTask } from './tasking.ts';
 
 /** Coze ids are int64 numbers written as strings; Coze refuses anything else with 4000. */
+const INT64_MAX = 9_223_372_036_854_775_807n;
 const CozeId = z
   .string()
   .trim()
-  .regex(/^\d{1,19}$/, 'a Coze id is a number of 1 to 19 digits, written as a string');
+  .regex(/^\d{1,19}$/, { message: 'a Coze id is a number of 1 to 19 digits, written as a string', abort: true })
+  .refine((v) => BigInt(v) > 0n && BigInt(v) <= INT64_MAX, 'a Coze id is a positive int64');
 
 const CopyCozeEntityInput = z.object({
   entityId: CozeId,
@@ -34,6 +37,10 @@ const CopyCozeEntityInput = z.object({
 export const Mutation: MutationResolvers = {
   copyCozeEntity: (_parent, { input }, ctx) =>
     runCopy(ctx, { operation: 'copyCozeEntity', provider: Provider.COZE, schema: CopyCozeEntityInput, input }, async (request) => {
+      // The source's workspace is not known before the call: under a policy the target must be named and allowed.
+      if (!allowsCozeWorkspace(ctx.policy, request.toWorkspaceId)) {
+        throw forbidden(Provider.COZE, request.toWorkspaceId ? `the workspace ${request.toWorkspaceId}` : 'a copy without toWorkspaceId');
+      }
       const summary = { __typename: 'CozeCopyRequest', ...request, toWorkspaceId: request.toWorkspaceId ?? null } as const;
       const creds = requireCredentials(ctx.credentials, 'coze');
       const watch: CozeWatchState = { entityId: request.entityId, entityType: request.entityType, toWorkspaceId: request.toWorkspaceId ?? null };

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { StorageObjectRef } from '../datasources/qiniu.ts';
 import { CopyErrorCode, graphQLError, Provider, UpstreamFailure } from '../src/core/errors.ts';
 import { requireCredentials } from '../src/core/credentials.ts';
+import { allowsQiniu, forbidden } from '../src/core/policy.ts';
 import type { MutationResolvers, StorageClass, StorageObjectResolvers } from '../src/generated/resolvers-types.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
 import { runCopy } from './results.ts';
@@ -15,10 +16,11 @@ import { submitCopy } from './tasking.ts';
 const Bucket = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'a bucket name is 3 to 63 lowercase letters, digits and hyphens, not starting or ending with a hyphen');
-/** Keys are 1 to 750 bytes of UTF-8. */
+/** Keys are 1 to 750 bytes of UTF-8: well-formed text (a lone surrogate has no UTF-8 form). */
 const Key = z
   .string()
-  .min(1, 'the key must not be empty')
+  .min(1, { message: 'the key must not be empty', abort: true })
+  .refine((k) => !/\p{Cs}/u.test(k), { message: 'the key must be well-formed text (no lone surrogates)', abort: true })
   .refine((k) => Buffer.byteLength(k, 'utf8') <= 750, 'the key must be at most 750 bytes');
 const Location = z.object({ bucket: Bucket, key: Key });
 
@@ -42,6 +44,8 @@ const STORAGE_CLASSES: readonly StorageClass[] = ['STANDARD', 'INFREQUENT_ACCESS
 export const Mutation: MutationResolvers = {
   copyObject: (_parent, { input }, ctx) =>
     runCopy(ctx, { operation: 'copyObject', provider: Provider.QINIU, schema: CopyObjectInput, input }, async ({ source, destination, overwrite }) => {
+      if (!allowsQiniu(ctx.policy, source.bucket, source.key)) throw forbidden(Provider.QINIU, `the source bucket/key ${source.bucket}`);
+      if (!allowsQiniu(ctx.policy, destination.bucket, destination.key)) throw forbidden(Provider.QINIU, `the destination bucket/key ${destination.bucket}`);
       const keys = requireCredentials(ctx.credentials, 'qiniu');
       const result: StorageObjectRef & { __typename: 'StorageObject' } = { __typename: 'StorageObject', bucket: destination.bucket, key: destination.key };
       return submitCopy(
@@ -63,6 +67,8 @@ export const StorageObject: StorageObjectResolvers = {
   // field). The existence check is the same batched stat the fields use: one Qiniu `/batch` per request.
   __resolveReference: async (ref, ctx) => {
     const obj = { bucket: ref.bucket, key: ref.key };
+    // Outside the caller's policy: does not exist for this key (nothing is read upstream).
+    if (!allowsQiniu(ctx.policy, obj.bucket, obj.key)) return null;
     try {
       await ctx.loaders.qiniuStat.load(obj);
     } catch (err) {

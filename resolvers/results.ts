@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { RequestContext } from '../src/context.ts';
 import { CopyErrorCode, InvalidInput, isUpstreamFailure, type Provider } from '../src/core/errors.ts';
+import { scrub } from '../src/core/secrets.ts';
 import type { IdempotencyKeyReusedError, InvalidInputError, UpstreamError } from '../src/generated/resolvers-types.ts';
 import { IdempotencyKeyReused } from '../src/tasks/idempotency.ts';
 import type { CopyTaskRecord } from '../src/tasks/model.ts';
@@ -47,10 +48,11 @@ export function asErrorResult(err: unknown): CopyResult {
     return {
       __typename: 'UpstreamError',
       code: err.code,
-      message: err.message,
+      // Already scrubbed when the failure was built; again here, for any secret registered since.
+      message: scrub(err.message),
       provider: err.provider,
-      upstreamCode: err.upstreamCode ?? null,
-      upstreamMessage: err.upstreamMessage ?? null,
+      upstreamCode: scrub(err.upstreamCode) ?? null,
+      upstreamMessage: scrub(err.upstreamMessage) ?? null,
       logId: err.logId ?? null,
       retryable: err.retryable,
       retryAfterSeconds: err.retryAfterSeconds ?? null,
@@ -70,7 +72,8 @@ export interface CopyCall<S extends z.ZodType> {
 /**
  * Runs a copy: validates its input, then runs it at most once per idempotency key (./idempotency.ts),
  * turning an unknown outcome into a task that looks upstream where it can (./outcome.ts); answers its
- * task on success, its typed failure otherwise.
+ * task on success, its typed failure otherwise. The caller's quota of copies in progress is checked
+ * before the key is claimed (RATE_LIMITED, nothing sent).
  */
 export async function runCopy<S extends z.ZodType>(
   ctx: RequestContext,
@@ -80,6 +83,7 @@ export async function runCopy<S extends z.ZodType>(
   try {
     const request = parseInput(call.schema, call.input);
     const { provider, operation } = call;
+    await ctx.quotas?.checkActiveTasks(ctx.principal.id, provider);
     const task = await idempotent(ctx, provider, operation, call.input.idempotencyKey, request, (taskId) =>
       lookingUpUnknown(ctx, provider, operation, request, taskId, () => copy(request)),
     );

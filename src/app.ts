@@ -2,11 +2,15 @@
  * The composition root: services, schema, authentication and transport, wired from one `Config`.
  * `main.ts` runs it as a process; tests and benchmarks start it in-process on port 0.
  */
+import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { Authenticator } from './auth.ts';
 import type { Config } from './config.ts';
 import { type RequestContext, requestIdOf } from './context.ts';
-import { mergeCredentials, parseCredentialOverrides } from './core/credentials.ts';
+import { InvalidCredentialHeader, mergeCredentials, parseCredentialOverrides, registerCredentialSecrets } from './core/credentials.ts';
+import { policyFor } from './core/policy.ts';
+import { operationLimits } from './operation-limits.ts';
+import { Quotas, quotaCounterFor } from './quotas.ts';
 import { maskError } from './core/errors.ts';
 import { Loaders } from './loaders.ts';
 import { createLogger, currentLogScope, type Logger } from './core/logger.ts';
@@ -51,6 +55,11 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   );
   const auth = new Authenticator(config.apiKeys);
   let stopping = false;
+  registerCredentialSecrets(config.credentials);
+  // Next to the task store's tables (SQLite file or PostgreSQL), so replicas sharing a store share quotas.
+  const counter = await quotaCounterFor(services.store);
+  const quotas = new Quotas(counter, config.quotas, services.store);
+  const limits = operationLimits(config.limits);
 
   const context = async (headers: RequestHeaders): Promise<RequestContext> => {
     const principal = auth.authenticate(headers['authorization']);
@@ -59,7 +68,26 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
       });
     }
-    const requestCredentials = parseCredentialOverrides(headers);
+    const quota = await quotas.takeRequest(principal.id);
+    if (!quota.allowed) {
+      throw new GraphQLError(`Too many requests for this API key (COPYGRAPH_REQUESTS_PER_SECOND); retry in ${quota.retryAfterSeconds} s.`, {
+        extensions: {
+          code: 'RATE_LIMITED',
+          retryAfterSeconds: quota.retryAfterSeconds,
+          http: { status: 429, headers: new HeaderMap([['retry-after', String(quota.retryAfterSeconds)]]) as unknown as Record<string, string> },
+        },
+      });
+    }
+    let requestCredentials: ReturnType<typeof parseCredentialOverrides>;
+    try {
+      requestCredentials = parseCredentialOverrides(headers);
+    } catch (err) {
+      if (!(err instanceof InvalidCredentialHeader)) throw err;
+      // Refused before anything is sent: the header is named, its value never repeated.
+      throw new GraphQLError(`Invalid credential header ${err.message}.`, {
+        extensions: { code: 'BAD_USER_INPUT', header: err.header, http: { status: 400 } },
+      });
+    }
     const credentials = mergeCredentials(config.credentials, requestCredentials);
     // HTTP requests run in a log scope (ids on every line); WebSocket and SSE operations get a child logger.
     const scope = currentLogScope();
@@ -76,6 +104,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       requestId,
       logger: log,
       idempotencyKey: headers['idempotency-key'],
+      policy: policyFor(config.policies, principal.id),
+      quotas,
     };
   };
 
@@ -94,6 +124,10 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     maxBodyBytes: config.maxBodyBytes,
     context,
     ready: async () => !stopping && (await services.store.ping()),
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
+    callbackUrls: config.callbackUrls,
+    ws: config.ws,
     metrics: metricsServer ? undefined : metricsSource,
     plugins: [createOperationObserver(logger)],
     formatError: (formatted, error) => maskError(formatted, error, (err) => logger.error({ err }, 'unexpected error (masked for the client)')),
@@ -119,6 +153,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       await http.close();
       await metricsServer?.close();
       await retention.stop();
+      await counter.close();
       await closeServices(services);
       detachStore();
       await tracing.flush();

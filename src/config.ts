@@ -3,7 +3,10 @@
  * stops the process with a message naming each variable and what is wrong.
  */
 import { z } from 'zod';
+import { readFileSync } from 'node:fs';
 import type { UpstreamCredentials } from './core/credentials.ts';
+import { type PolicySet, parsePolicies } from './core/policy.ts';
+import type { OperationLimits } from './operation-limits.ts';
 import type { TracingConfig } from './core/tracing.ts';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -109,6 +112,43 @@ const EnvSchema = z.object({
   BLUE_COMPANY_ID: secret.optional(),
   BLUE_PROJECT_ID: secret.optional(),
   BLUE_ENDPOINT: url.default('https://api.blue.cc/graphql'),
+  /** Router callback URLs (or URL prefixes ending in `/`) allowed for subscriptions; unset turns the callback protocol off. */
+  COPYGRAPH_CALLBACK_URLS: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      const out: string[] = [];
+      for (const entry of (s ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
+        const parsed = z.url({ protocol: /^https?$/ }).safeParse(entry);
+        if (!parsed.success || new URL(entry).username !== '' || new URL(entry).password !== '') {
+          ctx.addIssue({ code: 'custom', message: `not an http(s) URL without credentials: ${entry}` });
+          return z.NEVER;
+        }
+        out.push(entry);
+      }
+      return out;
+    }),
+  /** A JSON file of per-principal policies (see src/core/policy.ts). */
+  COPYGRAPH_POLICY_FILE: z.string().min(1).optional(),
+  /** The same policies inline, as JSON (the simple case). */
+  COPYGRAPH_POLICY: z.string().min(1).optional(),
+  COPYGRAPH_MAX_ALIASES: int(1, 10_000).default(30),
+  COPYGRAPH_MAX_DEPTH: int(1, 1_000).default(12),
+  COPYGRAPH_MAX_TOKENS: int(100, 1_000_000).default(2_000),
+  COPYGRAPH_MAX_DIRECTIVES: int(1, 10_000).default(50),
+  COPYGRAPH_MAX_COST: int(1, 10_000_000).default(20_000),
+  COPYGRAPH_MAX_COPIES_PER_OPERATION: int(1, 10_000).default(10),
+  /** Requests a second per API key (HTTP operations, subscriptions). */
+  COPYGRAPH_REQUESTS_PER_SECOND: int(1, 1_000_000).default(500),
+  /** Copy tasks not yet final per API key. */
+  COPYGRAPH_MAX_ACTIVE_TASKS: int(1, 1_000_000).default(1_000),
+  COPYGRAPH_WS_MAX_PAYLOAD_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
+  COPYGRAPH_WS_INIT_TIMEOUT_MS: int(100, 600_000).default(5_000),
+  COPYGRAPH_WS_MAX_SUBSCRIPTIONS_PER_SOCKET: int(1, 100_000).default(100),
+  COPYGRAPH_WS_MAX_SUBSCRIPTIONS_PER_KEY: int(1, 1_000_000).default(500),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -154,6 +194,18 @@ export interface Config {
   readonly urls: UpstreamUrls;
   /** Configured upstream credentials (never logged). */
   readonly credentials: UpstreamCredentials;
+  /** Router callback URLs or prefixes allowed; empty: the callback protocol is off. */
+  readonly callbackUrls: readonly string[];
+  /** Per-principal policies; a principal without one is unrestricted. */
+  readonly policies: PolicySet;
+  readonly limits: OperationLimits;
+  readonly quotas: { readonly requestsPerSecond: number; readonly maxActiveTasks: number };
+  readonly ws: {
+    readonly maxPayloadBytes: number;
+    readonly initTimeoutMs: number;
+    readonly maxSubscriptionsPerSocket: number;
+    readonly maxSubscriptionsPerKey: number;
+  };
   /** Where `/metrics` is served: undefined on the API's own port. */
   readonly metricsPort: number | undefined;
   /** OpenTelemetry traces; undefined when off. */
@@ -241,6 +293,15 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>> 
     problems.push('COPYGRAPH_API_KEYS: required unless copygraph runs in demo mode on a loopback HOST');
   }
   if (env.COPYGRAPH_POLL_MAX_MS < env.COPYGRAPH_POLL_INITIAL_MS) problems.push('COPYGRAPH_POLL_MAX_MS: must not be less than COPYGRAPH_POLL_INITIAL_MS');
+  let policies: PolicySet = new Map();
+  try {
+    const text = env.COPYGRAPH_POLICY_FILE !== undefined ? readFileSync(env.COPYGRAPH_POLICY_FILE, 'utf8') : env.COPYGRAPH_POLICY;
+    if (text !== undefined) policies = parsePolicies(text);
+  } catch (err) {
+    problems.push(
+      `${env.COPYGRAPH_POLICY_FILE !== undefined ? 'COPYGRAPH_POLICY_FILE' : 'COPYGRAPH_POLICY'}: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
   const tracing = tracingOf(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const production = env.NODE_ENV === 'production';
@@ -276,6 +337,23 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>> 
       blue: env.BLUE_ENDPOINT,
     },
     credentials,
+    callbackUrls: env.COPYGRAPH_CALLBACK_URLS,
+    policies,
+    limits: {
+      maxAliases: env.COPYGRAPH_MAX_ALIASES,
+      maxDepth: env.COPYGRAPH_MAX_DEPTH,
+      maxTokens: env.COPYGRAPH_MAX_TOKENS,
+      maxDirectives: env.COPYGRAPH_MAX_DIRECTIVES,
+      maxCost: env.COPYGRAPH_MAX_COST,
+      maxCopiesPerOperation: env.COPYGRAPH_MAX_COPIES_PER_OPERATION,
+    },
+    quotas: { requestsPerSecond: env.COPYGRAPH_REQUESTS_PER_SECOND, maxActiveTasks: env.COPYGRAPH_MAX_ACTIVE_TASKS },
+    ws: {
+      maxPayloadBytes: env.COPYGRAPH_WS_MAX_PAYLOAD_BYTES,
+      initTimeoutMs: env.COPYGRAPH_WS_INIT_TIMEOUT_MS,
+      maxSubscriptionsPerSocket: env.COPYGRAPH_WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
+      maxSubscriptionsPerKey: env.COPYGRAPH_WS_MAX_SUBSCRIPTIONS_PER_KEY,
+    },
     metricsPort: env.COPYGRAPH_METRICS_PORT,
     tracing,
     retention: { maxAgeMs: env.COPYGRAPH_TASK_RETENTION_DAYS * 86_400_000, intervalMs: env.COPYGRAPH_RETENTION_INTERVAL_S * 1000, batchSize: 500 },

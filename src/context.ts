@@ -5,6 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from './auth.ts';
 import type { UpstreamCredentials } from './core/credentials.ts';
+import type { PrincipalPolicy } from './core/policy.ts';
+import type { Quotas } from './quotas.ts';
 import type { Logger } from './core/logger.ts';
 import type { Loaders } from './loaders.ts';
 import type { Services } from './services.ts';
@@ -19,6 +21,10 @@ export interface RequestContext {
   readonly loaders: Loaders;
   /** The request's `Idempotency-Key` header, if any (a copy input's `idempotencyKey` wins over it). */
   readonly idempotencyKey?: string | undefined;
+  /** What this principal may use; undefined: unrestricted (no policy configured for it). */
+  readonly policy?: PrincipalPolicy | undefined;
+  /** Per-key quotas (requests a second, copies in progress). */
+  readonly quotas?: Quotas | undefined;
   /** The request's id (`x-request-id` if the caller sent a well-formed one, else generated). */
   readonly requestId: string;
   /** Logs with this request's `requestId` and `traceId` on every line. */

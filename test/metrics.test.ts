@@ -14,6 +14,7 @@ import { Provider } from '../src/core/errors.ts';
 import { BoundedLabel, endpointOf } from '../src/core/metrics.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
 import { type Family, parsePrometheusText, sampleSum, scrape } from './helpers/prom.ts';
+import { freeLoopbackPort } from './fixtures/gateways.ts';
 import { ALICE, collect, eventually, type Stack, startStack } from './helpers/stack.ts';
 
 const QINIU_COPY = `mutation Copy($input: CopyObjectInput!) {
@@ -25,8 +26,11 @@ const COZE_COPY = `mutation CozeCopy($input: CopyCozeEntityInput!) {
 const WATCH = 'subscription Watch($id: ID!) { copyTaskUpdated(id: $id) { id status isFinal } }';
 
 let stack: Stack;
+/** The router's port in callback mode: copygraph calls back only allowed URLs. */
+let routerPort: number;
 beforeAll(async () => {
-  stack = await startStack({ env: { COPYGRAPH_METRICS_PORT: '0' } });
+  routerPort = await freeLoopbackPort();
+  stack = await startStack({ env: { COPYGRAPH_METRICS_PORT: '0', COPYGRAPH_CALLBACK_URLS: `http://127.0.0.1:${routerPort}/callback` } });
 });
 afterAll(() => stack?.close());
 
@@ -212,7 +216,7 @@ describe('the subscriptions gauge in router callback mode', () => {
         else res.writeHead(200).end();
       });
     });
-    await new Promise<void>((resolve) => router.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => router.listen(routerPort, '127.0.0.1', resolve));
     try {
       const callbackUrl = `http://127.0.0.1:${(router.address() as AddressInfo).port}/callback`;
       let task = await stack.app.services.tasks.create({

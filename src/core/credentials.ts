@@ -3,8 +3,8 @@
  * headers (HTTP) or `connection_init` fields (WebSocket). Per-request values live in memory only:
  * never in the store, never in a log line (`redactCredentials` is what a log may show).
  */
-import { z } from 'zod';
 import { CopyErrorCode, type Provider, UpstreamFailure } from './errors.ts';
+import { registerSecret } from './secrets.ts';
 
 export interface QiniuCredentials {
   readonly accessKey: string;
@@ -57,33 +57,82 @@ export const CREDENTIAL_HEADERS = {
   blueProjectId: 'x-blue-project-id',
 } as const;
 
-const value = z.string().trim().min(1).max(4096).optional();
+/** A header value that is present but unusable, or a set that is incomplete: refused, never a fallback. */
+export class InvalidCredentialHeader extends Error {
+  override readonly name = 'InvalidCredentialHeader';
+  readonly code = CopyErrorCode.BAD_USER_INPUT;
+  constructor(
+    readonly header: string,
+    reason: string,
+  ) {
+    super(`${header}: ${reason}`);
+  }
+}
 
-/** Reads per-request overrides from a header-like map (lower-case keys). Unknown keys are ignored. */
+/** Visible characters only: a control character (CR, LF, NUL…) could change the upstream request. */
+const CONTROL = /\p{Cc}/u;
+
+/**
+ * Reads per-request overrides from a header-like map (lower-case keys). Unknown keys are ignored.
+ * All or nothing: a credential header that is present must be a usable value (not blank, no control
+ * characters, at most 4096 characters), and a provider's set must be complete; otherwise this throws
+ * `InvalidCredentialHeader` naming the header, before anything is sent, and nothing falls back to the
+ * configured credentials.
+ */
 export function parseCredentialOverrides(source: Readonly<Record<string, unknown>>): UpstreamCredentials {
   const get = (name: string): string | undefined => {
+    if (!Object.hasOwn(source, name)) return undefined;
     const raw = source[name];
-    const parsed = value.safeParse(Array.isArray(raw) ? raw[0] : raw);
-    return parsed.success ? parsed.data : undefined;
+    const v = Array.isArray(raw) ? (raw.length === 1 ? raw[0] : undefined) : raw;
+    if (raw === undefined) return undefined;
+    if (typeof v !== 'string') throw new InvalidCredentialHeader(name, 'must be one string value');
+    if (CONTROL.test(v)) throw new InvalidCredentialHeader(name, 'must not contain control characters');
+    const trimmed = v.trim();
+    if (trimmed === '') throw new InvalidCredentialHeader(name, 'must not be empty');
+    if (trimmed.length > 4096) throw new InvalidCredentialHeader(name, 'must be at most 4096 characters');
+    return trimmed;
+  };
+  const pair = (a: string, b: string): [string, string] | undefined => {
+    const va = get(a);
+    const vb = get(b);
+    if (va === undefined && vb === undefined) return undefined;
+    if (va === undefined) throw new InvalidCredentialHeader(a, `required with ${b}`);
+    if (vb === undefined) throw new InvalidCredentialHeader(b, `required with ${a}`);
+    return [va, vb];
   };
   const h = CREDENTIAL_HEADERS;
-  const qiniuAk = get(h.qiniuAccessKey);
-  const qiniuSk = get(h.qiniuSecretKey);
+  const qiniu = pair(h.qiniuAccessKey, h.qiniuSecretKey);
   const coze = get(h.cozeToken);
   const feishuUser = get(h.feishuUserAccessToken);
-  const feishuAppId = get(h.feishuAppId);
-  const feishuAppSecret = get(h.feishuAppSecret);
-  const panId = get(h.pan123ClientId);
-  const panSecret = get(h.pan123ClientSecret);
-  const blueId = get(h.blueTokenId);
-  const blueSecret = get(h.blueTokenSecret);
-  return {
-    qiniu: qiniuAk && qiniuSk ? { accessKey: qiniuAk, secretKey: qiniuSk } : undefined,
+  const feishuApp = pair(h.feishuAppId, h.feishuAppSecret);
+  const pan = pair(h.pan123ClientId, h.pan123ClientSecret);
+  const blue = pair(h.blueTokenId, h.blueTokenSecret);
+  const blueCompany = get(h.blueCompanyId);
+  const blueProject = get(h.blueProjectId);
+  if (!blue && (blueCompany !== undefined || blueProject !== undefined)) {
+    throw new InvalidCredentialHeader(blueCompany !== undefined ? h.blueCompanyId : h.blueProjectId, `goes with ${h.blueTokenId} and ${h.blueTokenSecret}`);
+  }
+  const credentials: UpstreamCredentials = {
+    qiniu: qiniu ? { accessKey: qiniu[0], secretKey: qiniu[1] } : undefined,
     coze: coze ? { token: coze } : undefined,
-    feishu: feishuUser || (feishuAppId && feishuAppSecret) ? { userAccessToken: feishuUser, appId: feishuAppId, appSecret: feishuAppSecret } : undefined,
-    pan123: panId && panSecret ? { clientId: panId, clientSecret: panSecret } : undefined,
-    blue: blueId && blueSecret ? { tokenId: blueId, tokenSecret: blueSecret, companyId: get(h.blueCompanyId), projectId: get(h.blueProjectId) } : undefined,
+    feishu: feishuUser || feishuApp ? { userAccessToken: feishuUser, appId: feishuApp?.[0], appSecret: feishuApp?.[1] } : undefined,
+    pan123: pan ? { clientId: pan[0], clientSecret: pan[1] } : undefined,
+    blue: blue ? { tokenId: blue[0], tokenSecret: blue[1], companyId: blueCompany, projectId: blueProject } : undefined,
   };
+  registerCredentialSecrets(credentials);
+  return credentials;
+}
+
+/** Makes every secret of a credential set known to the scrubber (see secrets.ts). */
+export function registerCredentialSecrets(creds: UpstreamCredentials): void {
+  registerSecret(creds.qiniu?.accessKey);
+  registerSecret(creds.qiniu?.secretKey);
+  registerSecret(creds.coze?.token);
+  registerSecret(creds.feishu?.appSecret);
+  registerSecret(creds.feishu?.userAccessToken);
+  registerSecret(creds.pan123?.clientSecret);
+  registerSecret(creds.blue?.tokenId);
+  registerSecret(creds.blue?.tokenSecret);
 }
 
 export type CredentialKey = keyof UpstreamCredentials;
@@ -131,8 +180,10 @@ export function mergeCredentials(config: UpstreamCredentials, request: UpstreamC
   return {
     qiniu: request.qiniu ?? config.qiniu,
     coze: request.coze ?? config.coze,
+    // A user token is used alone; app keys from a request replace the configured ones as a pair.
     feishu: request.feishu ? { ...config.feishu, ...stripUndefined(request.feishu) } : config.feishu,
     pan123: request.pan123 ?? config.pan123,
+    // The token pair is the request's own; company and project (scope, not secrets) default to configuration.
     blue: request.blue ? ({ ...config.blue, ...stripUndefined(request.blue) } as BlueCredentials) : config.blue,
   };
 }

@@ -3,9 +3,10 @@
  * that resolvers turn into the `CopyError` union members of the schema; anything else is a bug and is
  * masked to `INTERNAL_SERVER_ERROR` on its way to the client (see `maskError`).
  *
- * A leaf module: it imports nothing of the project, so datasources and resolvers may both use it.
+ * Imports only the scrubber (a leaf itself), so datasources and resolvers may both use it.
  */
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { scrub } from './secrets.ts';
 
 /** One enum for mutations and failed tasks alike; values equal keys. */
 export const CopyErrorCode = {
@@ -71,11 +72,12 @@ export class UpstreamFailure extends Error implements UpstreamFailureDetail {
   readonly retryable: boolean;
   readonly retryAfterSeconds: number | undefined;
   constructor(detail: UpstreamFailureDetail) {
-    super(detail.message);
+    // Upstreams may echo a token in their messages: known secrets never leave this object.
+    super(scrub(detail.message));
     this.code = detail.code;
     this.provider = detail.provider;
-    this.upstreamCode = detail.upstreamCode;
-    this.upstreamMessage = detail.upstreamMessage;
+    this.upstreamCode = scrub(detail.upstreamCode);
+    this.upstreamMessage = scrub(detail.upstreamMessage);
     this.logId = detail.logId;
     this.retryable = detail.retryable;
     this.retryAfterSeconds = detail.retryAfterSeconds;
@@ -103,6 +105,8 @@ const DELIBERATE_CODES = new Set([
   'UNAUTHENTICATED',
   'FORBIDDEN',
   'NOT_FOUND',
+  'RATE_LIMITED',
+  'LIMIT_EXCEEDED',
 ]);
 
 /**

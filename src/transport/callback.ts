@@ -13,6 +13,33 @@ import type { ServeOptions } from './request.ts';
 type Fetcher = NonNullable<ApolloServerPluginSubscriptionCallbackOptions['fetcher']>;
 
 /**
+ * Whether a router callback URL is on the allowlist: equal to an entry, or under an entry that ends in
+ * `/` (a prefix). Compared as parsed URLs, so `http://a/cb/../admin` or `http://a/cb@evil` cannot pass
+ * for `http://a/cb/`. No entries: nothing is allowed (the protocol is off).
+ */
+export function callbackUrlAllowed(allowed: readonly string[], callbackUrl: unknown): boolean {
+  if (typeof callbackUrl !== 'string') return false;
+  let url: URL;
+  try {
+    url = new URL(callbackUrl);
+  } catch {
+    return false;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username !== '' || url.password !== '') return false;
+  return allowed.some((entry) => {
+    const base = new URL(entry);
+    if (base.origin !== url.origin) return false;
+    if (base.href === url.href) return true;
+    return base.href.endsWith('/') && url.href.startsWith(base.href);
+  });
+}
+
+const refusal = (): GraphQLError =>
+  new GraphQLError('This callbackUrl is not an allowed router callback URL (COPYGRAPH_CALLBACK_URLS); nothing was sent to it.', {
+    extensions: { code: 'FORBIDDEN', http: { status: 403 } },
+  });
+
+/**
  * What a `complete` sent while copygraph drains carries: Apollo's plugin completes every open
  * subscription on shutdown, which a router would pass on as a normal end. With this error the client
  * learns the stream was cut (the task is not final) and subscribes again.
@@ -26,7 +53,7 @@ export const RESTART_ERROR = { message: 'copygraph is restarting: subscribe agai
  * code (NOT_FOUND, UNAUTHENTICATED…) passes, anything else becomes INTERNAL_SERVER_ERROR.
  */
 
-function maskingFetcher(formatError: ServeOptions['formatError'], draining: () => boolean): Fetcher {
+function maskingFetcher(formatError: ServeOptions['formatError'], draining: () => boolean, allowed: readonly string[]): Fetcher {
   // Subscriptions held for the router (the gauge): open once a `check` succeeds, closed by `complete` or a 404.
   const open = new Map<string, () => void>();
   const track = (id: string | undefined, action: string | undefined, status: number) => {
@@ -39,7 +66,9 @@ function maskingFetcher(formatError: ServeOptions['formatError'], draining: () =
   const mask = (errors: unknown): unknown =>
     Array.isArray(errors) ? errors.map((e: GraphQLFormattedError) => formatError(e, new GraphQLError(e.message, { extensions: e.extensions ?? {} }))) : errors;
   // The plugin only ever POSTs JSON strings with a plain header record.
-  return (url, init = {}) => {
+  return async (url, init = {}) => {
+    // Checked again at every call: nothing reaches a URL off the allowlist, whatever the plugin does.
+    if (!callbackUrlAllowed(allowed, url)) throw refusal();
     let sent: { id?: string; action?: string } = {};
     let body = typeof init.body === 'string' ? init.body : init.body?.toString('utf8');
     if (body !== undefined) {
@@ -50,11 +79,13 @@ function maskingFetcher(formatError: ServeOptions['formatError'], draining: () =
       if (message.action === 'complete' && draining()) message.errors = [...(Array.isArray(message.errors) ? message.errors : []), RESTART_ERROR];
       body = JSON.stringify(message);
     }
+    // Redirects are not followed: a 3xx is an answer like any other non-2xx (the plugin gives up).
     return fetch(url, {
       method: init.method ?? 'POST',
       headers: init.headers ?? {},
       ...(body === undefined ? {} : { body }),
       signal: init.signal ?? null,
+      redirect: 'manual',
     }).then((res) => {
       track(sent.id, sent.action, res.status);
       return res;
@@ -78,6 +109,28 @@ export function createCallbackPlugins(options: ServeOptions): ApolloServerPlugin
       };
     },
   };
-  const callback = ApolloServerPluginSubscriptionCallback({ logger: options.logger, fetcher: maskingFetcher(options.formatError, () => draining) });
-  return [drainFlag, callback as ApolloServerPlugin<RequestContext>];
+  const allowed = options.callbackUrls ?? [];
+  const inner = ApolloServerPluginSubscriptionCallback({
+    logger: options.logger,
+    fetcher: maskingFetcher(options.formatError, () => draining, allowed),
+  }) as ApolloServerPlugin<RequestContext>;
+  // Behind the allowlist: a request naming a callback URL that is not allowed never reaches Apollo's
+  // plugin (no `check`, no heartbeat, nothing sent) and is refused FORBIDDEN.
+  const callback: ApolloServerPlugin<RequestContext> = {
+    ...inner,
+    async requestDidStart(requestContext) {
+      const extension = requestContext.request.extensions?.['subscription'] as Record<string, unknown> | undefined;
+      if (!extension) return undefined;
+      const callbackUrl = extension['callbackUrl'] || extension['callback_url'];
+      if (!callbackUrlAllowed(allowed, callbackUrl)) {
+        return {
+          async didResolveOperation() {
+            throw refusal();
+          },
+        };
+      }
+      return inner.requestDidStart?.(requestContext);
+    },
+  };
+  return [drainFlag, callback];
 }

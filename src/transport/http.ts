@@ -104,6 +104,8 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
     csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization'] },
     logger: options.logger,
     plugins,
+    validationRules: [...(options.validationRules ?? [])],
+    ...(options.parseOptions?.maxTokens !== undefined ? { parseOptions: { maxTokens: options.parseOptions.maxTokens } } : {}),
   });
   await apollo.start();
 

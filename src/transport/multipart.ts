@@ -59,7 +59,7 @@ export function createMultipartRoute(options: ServeOptions): MultipartRoute {
       res.setHeader('www-authenticate', 'Bearer realm="copygraph"');
       return json(res, 401, format([error]));
     }
-    const prepared = prepareOperation(options.schema, body);
+    const prepared = prepareOperation(options.schema, body, { validationRules: options.validationRules, maxTokens: options.parseOptions?.maxTokens });
     // Request errors as a plain JSON answer (200: see graphql-over-http.ts), as Apollo Router does.
     if (!prepared.ok) return json(res, 200, format(prepared.errors));
     const result = await subscribe({ schema: options.schema, ...prepared.operation, contextValue });

@@ -6,7 +6,7 @@
  * Without this, graphql-ws and graphql-sse send these errors without a code, and the masking turns
  * them into "Internal server error" (or graphql-ws closes the socket on a parse error).
  */
-import type { DocumentNode, GraphQLError as GraphQLErrorType, GraphQLSchema } from 'graphql';
+import type { DocumentNode, GraphQLError as GraphQLErrorType, GraphQLSchema, ValidationRule } from 'graphql';
 import { createRequire } from 'node:module';
 
 /**
@@ -47,17 +47,23 @@ export function requestError(message: string, code: string): GraphQLErrorType {
   return new GraphQLError(message, { extensions: { code } });
 }
 
-export function prepareOperation(schema: GraphQLSchema, request: OperationRequest): Preparation {
+/** The operation limits of HTTP (see src/operation-limits.ts), for the streaming transports too. */
+export interface OperationChecks {
+  readonly validationRules?: readonly ValidationRule[] | undefined;
+  readonly maxTokens?: number | undefined;
+}
+
+export function prepareOperation(schema: GraphQLSchema, request: OperationRequest, checks: OperationChecks = {}): Preparation {
   if (typeof request.query !== 'string' || request.query.trim() === '') {
     return { ok: false, errors: [requestError('GraphQL operations must contain a non-empty `query`.', 'BAD_REQUEST')] };
   }
   let document: DocumentNode;
   try {
-    document = parse(request.query);
+    document = parse(request.query, checks.maxTokens !== undefined ? { maxTokens: checks.maxTokens } : {});
   } catch (err) {
     return { ok: false, errors: [withCode(err as GraphQLErrorType, 'GRAPHQL_PARSE_FAILED')] };
   }
-  const invalid = validate(schema, document, specifiedRules);
+  const invalid = validate(schema, document, [...specifiedRules, ...(checks.validationRules ?? [])]);
   if (invalid.length > 0) return { ok: false, errors: invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')) };
   const operationName = request.operationName ?? undefined;
   const operation = getOperationAST(document, operationName);

@@ -3,7 +3,7 @@
  * answers, and the options `serve` is given. Nothing here knows a protocol.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { GraphQLFormattedError, GraphQLSchema, ValidationRule } from 'graphql';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestContext } from '../context.ts';
 
@@ -30,6 +30,20 @@ export interface ServeOptions {
   readonly metrics?: MetricsSource | undefined;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes?: number;
+  /** Extra validation rules (operation limits) and parser options (`maxTokens`), for every transport. */
+  readonly validationRules?: readonly ValidationRule[];
+  readonly parseOptions?: { readonly maxTokens?: number };
+  /** Router callback URLs or prefixes (ending in `/`) a subscription may name; empty: callbacks off. */
+  readonly callbackUrls?: readonly string[];
+  /** WebSocket bounds (see ws.ts). */
+  readonly ws?: WsLimits;
+}
+
+export interface WsLimits {
+  readonly maxPayloadBytes: number;
+  readonly initTimeoutMs: number;
+  readonly maxSubscriptionsPerSocket: number;
+  readonly maxSubscriptionsPerKey: number;
 }
 
 /** The Prometheus registry's text exposition and its content type. */

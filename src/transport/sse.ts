@@ -40,7 +40,7 @@ export function createSseRoute(options: ServeOptions, maxBodyBytes: number): Sse
         return [body, { status: 401, statusText: 'Unauthorized', headers: { 'content-type': 'application/json; charset=utf-8' } }];
       }
       sseContexts.set(req.raw, contextValue);
-      const prepared = prepareOperation(options.schema, params);
+      const prepared = prepareOperation(options.schema, params, { validationRules: options.validationRules, maxTokens: options.parseOptions?.maxTokens });
       if (!prepared.ok) return { data: null, errors: prepared.errors };
       return { schema: options.schema, ...prepared.operation, contextValue: contextValue as unknown as Record<PropertyKey, unknown> };
     },

@@ -7,7 +7,7 @@ import type { Context as WsContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { RequestContext } from '../context.ts';
 import { isGraphQLError } from '../core/errors.ts';
 import { subscriptionOpened } from '../core/metrics.ts';
@@ -39,38 +39,132 @@ export function payloadHeaders(params: Readonly<Record<string, unknown>> | undef
 /** The close code sent to every WebSocket when copygraph shuts down (see README: restarts). */
 export const WS_RESTART_CODE = 1012;
 
+/**
+ * A `subscribe` whose payload is not a GraphQL request (a query that is not a string, variables that
+ * are not an object…) would make graphql-ws close the whole socket (4400), ending the client's other
+ * subscriptions with it. It is answered here with an `error` for that id only, and not passed on.
+ * Registered before graphql-ws's own listener, it sees each message first.
+ */
+function answerMalformedSubscribes(socket: WebSocket): void {
+  const on = socket.on.bind(socket);
+  socket.on = ((event: string, listener: (...args: unknown[]) => void) => {
+    if (event !== 'message') return on(event, listener);
+    return on('message', (data: unknown, ...rest: unknown[]) => {
+      const refusal = malformedSubscribe(String(data));
+      if (refusal) socket.send(JSON.stringify(refusal));
+      else listener(data, ...rest);
+    });
+  }) as typeof socket.on;
+}
+
+function malformedSubscribe(text: string): { id: string; type: 'error'; payload: unknown[] } | undefined {
+  let message: unknown;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!message || typeof message !== 'object') return undefined;
+  const { type, id, payload } = message as { type?: unknown; id?: unknown; payload?: unknown };
+  if (type !== 'subscribe' || typeof id !== 'string' || id === '') return undefined;
+  const isRecord = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const p = payload as Record<string, unknown> | undefined;
+  const problem = !isRecord(p)
+    ? 'the payload must be an object'
+    : typeof p?.['query'] !== 'string'
+      ? 'query must be a string'
+      : p?.['variables'] != null && !isRecord(p['variables'])
+        ? 'variables must be an object'
+        : p?.['operationName'] != null && typeof p['operationName'] !== 'string'
+          ? 'operationName must be a string'
+          : p?.['extensions'] != null && !isRecord(p['extensions'])
+            ? 'extensions must be an object'
+            : undefined;
+  if (!problem) return undefined;
+  return { id, type: 'error', payload: [{ message: `Bad subscribe message: ${problem}.`, extensions: { code: 'BAD_REQUEST' } }] };
+}
+
+/** Defaults when `ServeOptions.ws` is not given. */
+const DEFAULT_WS_LIMITS = { maxPayloadBytes: 1024 * 1024, initTimeoutMs: 5_000, maxSubscriptionsPerSocket: 100, maxSubscriptionsPerKey: 500 };
+
 export interface WsTransport {
   dispose(): Promise<void>;
 }
 
 export function createWsTransport(options: ServeOptions, httpServer: Server): WsTransport {
-  const wss = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
+  const limits = options.ws ?? DEFAULT_WS_LIMITS;
+  // A larger message closes the socket (1009) before it is parsed.
+  const wss = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: limits.maxPayloadBytes });
+  wss.on('connection', (socket) => answerMalformedSubscribes(socket));
   const socketHeaders = new WeakMap<WsContext, RequestHeaders>();
   const openStreams = new WeakMap<WsContext, Map<string, () => void>>();
+  /** Subscriptions per principal over all sockets, and per socket; a slot is taken before any await. */
+  const perKey = new Map<string, number>();
+  const perSocket = new WeakMap<WsContext, Set<string>>();
+  const socketPrincipal = new WeakMap<WsContext, string>();
+  const refused = new WeakMap<WsContext, GraphQLError>();
+  const drop = (ctx: WsContext, id: string) => {
+    const slots = perSocket.get(ctx);
+    if (!slots?.delete(id)) return;
+    const principal = socketPrincipal.get(ctx);
+    if (principal === undefined) return;
+    const n = (perKey.get(principal) ?? 1) - 1;
+    if (n <= 0) perKey.delete(principal);
+    else perKey.set(principal, n);
+  };
+  const limitRefusal = (message: string) => [new WsGraphQLError(message, { extensions: { code: 'LIMIT_EXCEEDED' } })];
   const wsServer = useServer<Record<string, unknown>>(
     {
       schema: options.schema,
+      // A socket that does not send connection_init in time is closed (4408).
+      connectionInitWaitTimeout: limits.initTimeoutMs,
       // Sandbox sends a connection_init without payload before the real one: accept it.
       // Routers in passthrough mode (Apollo Router, Hive Router) forward the client's headers on the
       // upgrade request rather than in the payload: both count, the payload's fields winning.
-      onConnect: (ctx) => {
+      onConnect: async (ctx) => {
         const headers = headerRecord(ctx.extra.request);
         for (const [k, v] of Object.entries(payloadHeaders(ctx.connectionParams))) if (v !== undefined) headers[k] = v;
         socketHeaders.set(ctx, headers);
+        // Authenticated once here: a socket without a valid key gets its refusal on every subscribe,
+        // and nothing else is done for it (no parse, no context, no quota).
+        try {
+          socketPrincipal.set(ctx, (await options.context(headers)).principal.id);
+        } catch (err) {
+          const refusal = isGraphQLError(err) ? err : new GraphQLError('Unauthenticated', { extensions: { code: 'UNAUTHENTICATED' } });
+          refused.set(ctx, new WsGraphQLError(refusal.message, { extensions: refusal.extensions }));
+        }
         return true;
+      },
+      onClose: (ctx) => {
+        for (const id of [...(perSocket.get(ctx) ?? [])]) drop(ctx, id);
       },
       // Authenticate first (as Apollo Server builds the context before parsing), then parse, validate
       // and coerce the variables with Apollo's error codes, so these read the same as over HTTP.
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
+        const refused_ = refused.get(ctx);
+        if (refused_) return [refused_];
+        let slots = perSocket.get(ctx);
+        if (!slots) perSocket.set(ctx, (slots = new Set()));
+        if (slots.size >= limits.maxSubscriptionsPerSocket) return limitRefusal(`At most ${limits.maxSubscriptionsPerSocket} subscriptions per socket.`);
+        const principal = socketPrincipal.get(ctx) ?? '';
+        const live = perKey.get(principal) ?? 0;
+        if (live >= limits.maxSubscriptionsPerKey) return limitRefusal(`At most ${limits.maxSubscriptionsPerKey} subscriptions per API key.`);
+        // Taken now, synchronously: concurrent subscribes cannot all pass the checks above.
+        slots.add(id);
+        perKey.set(principal, live + 1);
         let contextValue: RequestContext;
         try {
           contextValue = await options.context(socketHeaders.get(ctx) ?? {});
         } catch (err) {
+          drop(ctx, id);
           const refusal = isGraphQLError(err) ? err : new GraphQLError('Unauthenticated', { extensions: { code: 'UNAUTHENTICATED' } });
           return [new WsGraphQLError(refusal.message, { extensions: refusal.extensions })];
         }
-        const prepared = prepareOperation(options.schema, payload);
-        if (!prepared.ok) return prepared.errors;
+        const prepared = prepareOperation(options.schema, payload, { validationRules: options.validationRules, maxTokens: options.parseOptions?.maxTokens });
+        if (!prepared.ok) {
+          drop(ctx, id);
+          return prepared.errors;
+        }
         return { schema: options.schema, ...prepared.operation, contextValue };
       },
       onOperation: (ctx, id, _payload, _args, result) => {
@@ -81,10 +175,14 @@ export function createWsTransport(options: ServeOptions, httpServer: Server): Ws
         open.set(id, subscriptionOpened('ws'));
       },
       onComplete: (ctx, id) => {
+        drop(ctx, id);
         openStreams.get(ctx)?.get(id)?.();
         openStreams.get(ctx)?.delete(id);
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => options.formatError(e.toJSON(), e)),
+      onError: (ctx, id, _payload, errors) => {
+        drop(ctx, id);
+        return errors.map((e) => options.formatError(e.toJSON(), e));
+      },
       onNext: (_ctx, _id, _payload, _args, result) => {
         if (!result.errors) return undefined;
         const formatted = result.errors.map((e) => options.formatError(e.toJSON(), e));

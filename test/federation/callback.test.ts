@@ -72,10 +72,11 @@ let app: App;
 let router: FakeRouter;
 
 beforeAll(async () => {
-  fed = await startInstrumentedApp();
-  app = fed.app;
   router = new FakeRouter();
   await router.start();
+  // The callback protocol is off unless the router's callback URL is allowed.
+  fed = await startInstrumentedApp({ COPYGRAPH_CALLBACK_URLS: router.url });
+  app = fed.app;
 });
 
 afterAll(async () => {
@@ -248,7 +249,7 @@ describe('subscriptions in Apollo Router passthrough mode (graphql-ws on /graphq
 
 describe('callback subscriptions when copygraph shuts down', () => {
   it('completes each open subscription with SERVICE_RESTART, so the client knows to subscribe again', async () => {
-    const own = await startInstrumentedApp();
+    const own = await startInstrumentedApp({ COPYGRAPH_CALLBACK_URLS: router.url });
     let stopped = false;
     try {
       const task = await own.app.services.tasks.create({

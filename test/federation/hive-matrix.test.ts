@@ -11,7 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Provider } from '../../src/core/errors.ts';
 import { TaskStatus } from '../../src/tasks/model.ts';
-import { composeSupergraph, HIVE_SUBGRAPH_MODES, type HiveSubgraphMode, type RunningHiveGateway, startHiveGateway } from '../fixtures/gateways.ts';
+import {
+  composeSupergraph,
+  freeLoopbackPort,
+  HIVE_SUBGRAPH_MODES,
+  type HiveSubgraphMode,
+  type RunningHiveGateway,
+  startHiveGateway,
+} from '../fixtures/gateways.ts';
 import { type ProjectsSubgraph, startProjectsSubgraph } from '../fixtures/projects-subgraph.ts';
 import { ALICE, BOB, type Stack, startStack } from '../helpers/stack.ts';
 
@@ -21,9 +28,13 @@ const gateways = new Map<HiveSubgraphMode, RunningHiveGateway>();
 const clients: { dispose(): void | Promise<void> }[] = [];
 
 beforeAll(async () => {
-  [stack, projects] = await Promise.all([startStack(), startProjectsSubgraph()]);
+  const callbackPort = await freeLoopbackPort();
+  [stack, projects] = await Promise.all([
+    startStack({ env: { COPYGRAPH_CALLBACK_URLS: `http://127.0.0.1:${callbackPort}/callback/` } }),
+    startProjectsSubgraph(),
+  ]);
   const { supergraphSdl } = composeSupergraph({ copygraph: stack.app.url, projects: projects.url });
-  for (const mode of HIVE_SUBGRAPH_MODES) gateways.set(mode, await startHiveGateway(supergraphSdl, mode));
+  for (const mode of HIVE_SUBGRAPH_MODES) gateways.set(mode, await startHiveGateway(supergraphSdl, mode, callbackPort));
 });
 
 afterAll(async () => {

@@ -17,7 +17,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { COZE_DEMO } from '../../emulators/coze.ts';
 import { type EmulatorSet, startDemoEmulators } from '../../emulators/index.ts';
-import { composeSupergraph, HIVE_SUBGRAPH_MODES, type HiveSubgraphMode, type RunningHiveGateway, startHiveGateway } from '../fixtures/gateways.ts';
+import {
+  composeSupergraph,
+  freeLoopbackPort,
+  HIVE_SUBGRAPH_MODES,
+  type HiveSubgraphMode,
+  type RunningHiveGateway,
+  startHiveGateway,
+} from '../fixtures/gateways.ts';
 import { type ProjectsSubgraph, startProjectsSubgraph } from '../fixtures/projects-subgraph.ts';
 import { ALICE, baseEnv, eventually, type Stack, startStack } from '../helpers/stack.ts';
 
@@ -137,9 +144,13 @@ describe('a client behind Hive Gateway across a copygraph restart', () => {
 
   beforeAll(async () => {
     const port = await freePort();
-    [stack, projects] = await Promise.all([startStack({ env: { PORT: String(port) } }), startProjectsSubgraph()]);
+    const callbackPort = await freeLoopbackPort();
+    [stack, projects] = await Promise.all([
+      startStack({ env: { PORT: String(port), COPYGRAPH_CALLBACK_URLS: `http://127.0.0.1:${callbackPort}/callback/` } }),
+      startProjectsSubgraph(),
+    ]);
     const { supergraphSdl } = composeSupergraph({ copygraph: stack.app.url, projects: projects.url });
-    for (const mode of HIVE_SUBGRAPH_MODES) gateways.set(mode, await startHiveGateway(supergraphSdl, mode));
+    for (const mode of HIVE_SUBGRAPH_MODES) gateways.set(mode, await startHiveGateway(supergraphSdl, mode, callbackPort));
   });
 
   afterAll(async () => {

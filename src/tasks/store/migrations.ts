@@ -67,6 +67,49 @@ export const MIGRATIONS: readonly Migration[] = [
     // ISO-8601 timestamps in UTC compare as text in time order.
     sql: `CREATE INDEX tasks_finished_at ON tasks ((doc->>'finishedAt')) WHERE status IN ${FINAL};`,
   },
+  // The tables of the engine's other modules, created here once under the migration lock (replicas
+  // starting together raced on their own CREATE TABLE IF NOT EXISTS). The modules keep theirs, as the
+  // same statements, for a pool used without the task store (their unit tests).
+  {
+    version: 5,
+    name: 'idempotency keys',
+    sql: `
+      CREATE TABLE IF NOT EXISTS idempotency_keys (
+        owner TEXT NOT NULL,
+        key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        task_id TEXT NOT NULL,
+        claimed_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        PRIMARY KEY (owner, key)
+      );
+      CREATE INDEX IF NOT EXISTS idempotency_keys_expiry ON idempotency_keys (expires_at);
+    `,
+  },
+  {
+    version: 6,
+    name: 'bulk copy items',
+    sql: `
+      CREATE TABLE IF NOT EXISTS copy_item_sets (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, task_id text NOT NULL UNIQUE);
+      CREATE TABLE IF NOT EXISTS copy_items (
+        set_id integer NOT NULL,
+        seq integer NOT NULL,
+        status smallint NOT NULL,
+        item_id text NOT NULL,
+        input text,
+        result text,
+        error_code text,
+        error_message text,
+        PRIMARY KEY (set_id, seq)
+      );
+      CREATE INDEX IF NOT EXISTS copy_items_by_status ON copy_items (set_id, status, seq);
+    `,
+  },
+  {
+    version: 7,
+    name: 'per-key quotas',
+    sql: 'CREATE TABLE IF NOT EXISTS quota_windows (key TEXT PRIMARY KEY, start BIGINT NOT NULL, count INTEGER NOT NULL);',
+  },
 ];
 
 export class SchemaVersionError extends Error {
