@@ -55,8 +55,11 @@ export function createSqliteQuotaCounter(db: Database.Database): QuotaCounter {
  * The counter in PostgreSQL (table `quota_windows`), shared by every replica on the same database:
  * one atomic upsert per hit. Takes the pool of the PostgreSQL task store (`{ engine: 'postgres', pool }`).
  */
+/** The table of per-key quota windows (also migration 7 of the task store). */
+export const QUOTA_TABLE = 'CREATE TABLE IF NOT EXISTS quota_windows (key TEXT PRIMARY KEY, start BIGINT NOT NULL, count INTEGER NOT NULL)';
+
 export async function createPostgresQuotaCounter(pool: pg.Pool): Promise<QuotaCounter> {
-  await pool.query('CREATE TABLE IF NOT EXISTS quota_windows (key TEXT PRIMARY KEY, start BIGINT NOT NULL, count INTEGER NOT NULL)');
+  await pool.query(QUOTA_TABLE);
   return {
     hit: async (key, windowMs, nowMs) => {
       const start = nowMs - (nowMs % windowMs);

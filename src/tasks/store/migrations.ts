@@ -8,6 +8,9 @@
  * same engine (idempotency keys, bulk items, quotas) append theirs here too.
  */
 import type pg from 'pg';
+import { QUOTA_TABLE } from '../../quotas.ts';
+import { IDEMPOTENCY_TABLE } from './postgres-idempotency.ts';
+import { ITEMS_TABLES } from './postgres-items.ts';
 
 export interface Migration {
   /** 1, 2, 3…: strictly increasing, no gaps. */
@@ -69,46 +72,22 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   // The tables of the engine's other modules, created here once under the migration lock (replicas
   // starting together raced on their own CREATE TABLE IF NOT EXISTS). The modules keep theirs, as the
-  // same statements, for a pool used without the task store (their unit tests).
+  // same statements, for a pool used without the task store (their unit tests). Those statements are
+  // `IF NOT EXISTS` and must only ever grow by new migrations, never change.
   {
     version: 5,
     name: 'idempotency keys',
-    sql: `
-      CREATE TABLE IF NOT EXISTS idempotency_keys (
-        owner TEXT NOT NULL,
-        key TEXT NOT NULL,
-        fingerprint TEXT NOT NULL,
-        task_id TEXT NOT NULL,
-        claimed_at BIGINT NOT NULL,
-        expires_at BIGINT NOT NULL,
-        PRIMARY KEY (owner, key)
-      );
-      CREATE INDEX IF NOT EXISTS idempotency_keys_expiry ON idempotency_keys (expires_at);
-    `,
+    sql: IDEMPOTENCY_TABLE,
   },
   {
     version: 6,
     name: 'bulk copy items',
-    sql: `
-      CREATE TABLE IF NOT EXISTS copy_item_sets (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, task_id text NOT NULL UNIQUE);
-      CREATE TABLE IF NOT EXISTS copy_items (
-        set_id integer NOT NULL,
-        seq integer NOT NULL,
-        status smallint NOT NULL,
-        item_id text NOT NULL,
-        input text,
-        result text,
-        error_code text,
-        error_message text,
-        PRIMARY KEY (set_id, seq)
-      );
-      CREATE INDEX IF NOT EXISTS copy_items_by_status ON copy_items (set_id, status, seq);
-    `,
+    sql: ITEMS_TABLES,
   },
   {
     version: 7,
     name: 'per-key quotas',
-    sql: 'CREATE TABLE IF NOT EXISTS quota_windows (key TEXT PRIMARY KEY, start BIGINT NOT NULL, count INTEGER NOT NULL);',
+    sql: QUOTA_TABLE,
   },
 ];
 

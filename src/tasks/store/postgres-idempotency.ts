@@ -30,12 +30,8 @@ const toClaim = (r: Row): KeyClaim => ({
 /** Any constant: the advisory lock that serialises creating the table. */
 const INIT_LOCK = 0x1de3_0001;
 
-async function init(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [INIT_LOCK]);
-    await client.query(`
+/** The table of idempotency keys (also migration 5 of the task store, which applies it under its lock). */
+export const IDEMPOTENCY_TABLE = `
       CREATE TABLE IF NOT EXISTS idempotency_keys (
         owner TEXT NOT NULL,
         key TEXT NOT NULL,
@@ -44,8 +40,16 @@ async function init(pool: pg.Pool): Promise<void> {
         claimed_at BIGINT NOT NULL,
         expires_at BIGINT NOT NULL,
         PRIMARY KEY (owner, key)
-      )`);
-    await client.query('CREATE INDEX IF NOT EXISTS idempotency_keys_expiry ON idempotency_keys (expires_at)');
+      );
+      CREATE INDEX IF NOT EXISTS idempotency_keys_expiry ON idempotency_keys (expires_at);
+`;
+
+async function init(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [INIT_LOCK]);
+    await client.query(IDEMPOTENCY_TABLE);
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});

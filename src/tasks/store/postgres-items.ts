@@ -36,9 +36,8 @@ const PENDING = ITEM_STATUS_CODES.PENDING;
 /** Rows a statement when adding or finishing many items. */
 const CHUNK = 5_000;
 
-export function createPostgresItemStore(pool: pg.Pool): TaskItemStore & { ready: Promise<void> } {
-  const ready = pool
-    .query(`
+/** The tables of bulk items (also migration 6 of the task store, which applies them under its lock). */
+export const ITEMS_TABLES = `
       CREATE TABLE IF NOT EXISTS copy_item_sets (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, task_id text NOT NULL UNIQUE);
       CREATE TABLE IF NOT EXISTS copy_items (
         set_id integer NOT NULL,
@@ -52,8 +51,10 @@ export function createPostgresItemStore(pool: pg.Pool): TaskItemStore & { ready:
         PRIMARY KEY (set_id, seq)
       );
       CREATE INDEX IF NOT EXISTS copy_items_by_status ON copy_items (set_id, status, seq);
-    `)
-    .then(() => undefined);
+`;
+
+export function createPostgresItemStore(pool: pg.Pool): TaskItemStore & { ready: Promise<void> } {
+  const ready = pool.query(ITEMS_TABLES).then(() => undefined);
   // Keep an unhandled rejection from crashing the process; every method awaits `ready` and sees the error.
   ready.catch(() => {});
 
