@@ -169,6 +169,46 @@ describe.each(engines)('TaskStore contract ($name)', ({ open }) => {
     }
   });
 
+  it('deletes final tasks that finished before a cutoff, oldest first, in batches, keeping the rest', async () => {
+    const store = await open();
+    try {
+      const at = (day: number) => new Date(Date.UTC(2026, 0, day)).toISOString();
+      const oldest = task('alice', { status: TaskStatus.SUCCEEDED, finishedAt: at(1) });
+      const old = task('bob', { status: TaskStatus.FAILED, finishedAt: at(2) });
+      const older = task('alice', { status: TaskStatus.PARTIALLY_SUCCEEDED, finishedAt: at(3) });
+      const recent = task('alice', { status: TaskStatus.SUCCEEDED, finishedAt: at(20) });
+      const running = task('alice', { status: TaskStatus.RUNNING });
+      for (const t of [older, oldest, recent, running, old]) await store.insert(t);
+      const cutoff = new Date(Date.UTC(2026, 0, 10));
+      expect(await store.deleteFinishedBefore(cutoff, 2)).toBe(2);
+      expect((await store.getMany([oldest.id, old.id, older.id])).map((t) => t.id)).toEqual([older.id]);
+      expect(await store.deleteFinishedBefore(cutoff, 2)).toBe(1);
+      expect(await store.deleteFinishedBefore(cutoff, 2)).toBe(0);
+      expect((await store.getMany([recent.id, running.id])).map((t) => t.id).sort()).toEqual([recent.id, running.id].sort());
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('counts one owner’s tasks with the filter, and pages backward newest first', async () => {
+    const store = await open();
+    try {
+      const mine = [1, 2, 3, 4].map((n) => task('alice', { status: n % 2 ? TaskStatus.RUNNING : TaskStatus.SUCCEEDED }));
+      for (const t of [...mine, task('bob')]) await store.insert(t);
+      expect(await store.count('alice', {})).toBe(4);
+      expect(await store.count('alice', { status: [TaskStatus.RUNNING] })).toBe(2);
+      expect(await store.count('bob', { provider: 'QINIU' })).toBe(0);
+      const last = await store.listBefore('alice', {}, 2);
+      expect(last.items.map((i) => i.task.id)).toEqual([mine[1]?.id, mine[0]?.id]);
+      expect(last.hasNextPage).toBe(true);
+      const newer = await store.listBefore('alice', {}, 2, last.items[0]?.cursor);
+      expect(newer.items.map((i) => i.task.id)).toEqual([mine[3]?.id, mine[2]?.id]);
+      expect(newer.hasNextPage).toBe(false);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('answers ping while open, and not after close', async () => {
     const store = await open();
     expect(await store.ping()).toBe(true);
