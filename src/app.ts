@@ -47,8 +47,15 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const tracing = await startTracing(config.tracing);
   const services = createServices(config, logger, { ...options, ...(await openSharedEngine(config, logger, options)) });
   const detachStore = observeTaskStore(services.store);
+  // The items of bulk tasks go with their tasks (their tables hold no foreign key to them).
   const retention = startRetention(
-    services.store,
+    {
+      deleteFinishedBefore: async (cutoff, limit) => {
+        const deleted = await services.store.deleteFinishedBefore(cutoff, limit);
+        if (deleted > 0) await services.items.deleteOrphans(deleted);
+        return deleted;
+      },
+    },
     config.retention,
     (msg, fields) => logger.info(fields, msg),
     isPostgresStore(services.store) ? createPostgresRetentionLock(services.store.pool) : undefined,

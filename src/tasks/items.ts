@@ -92,6 +92,11 @@ export interface TaskItemStore {
   counts(taskId: string): Promise<ItemCounts>;
   /** How many positions the task has (the next free `seq`). */
   size(taskId: string): Promise<number>;
+  /**
+   * Deletes the items of up to `limit` tasks that no longer exist (retention deleted them); returns
+   * how many tasks' items it deleted. Needs the tasks table in the same database.
+   */
+  deleteOrphans(limit: number): Promise<number>;
 }
 
 export function encodeItemCursor(seq: number): string {

@@ -137,6 +137,17 @@ export function createPostgresItemStore(pool: pg.Pool): TaskItemStore & { ready:
       }
       return counts;
     },
+    async deleteOrphans(limit) {
+      await ready;
+      const { rows } = await pool.query<{ id: number }>(
+        `WITH gone AS (
+           SELECT s.id FROM copy_item_sets s WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = s.task_id) LIMIT $1
+         ), items AS (DELETE FROM copy_items WHERE set_id IN (SELECT id FROM gone))
+         DELETE FROM copy_item_sets WHERE id IN (SELECT id FROM gone) RETURNING id`,
+        [limit],
+      );
+      return rows.length;
+    },
     async size(taskId) {
       await ready;
       const res = await pool.query<{ n: number | null }>(`SELECT MAX(seq) + 1 AS n FROM copy_items WHERE set_id = ${SET}`, [taskId]);
