@@ -15,6 +15,7 @@ import { InvalidInput } from '../src/core/errors.ts';
 import { BLUE_COPY_OPTIONS, scopedBlueCredentials } from '../datasources/blue.ts';
 import { MAX_BLUE_TODOS, planBlueTodos } from '../src/pollers/blue-bulk.ts';
 import { cozeItemInput, MAX_COZE_ENTITIES, planCozeEntities } from '../src/pollers/coze-bulk.ts';
+import { allowsBlue, allowsCozeWorkspace, allowsFeishuSpace, allowsQiniu, forbidden } from '../src/core/policy.ts';
 import { runCopy } from './results.ts';
 import { recordTask, watchTask } from './tasking.ts';
 
@@ -106,6 +107,23 @@ const ItemsArgs = z.object({ first: z.number().int().min(1).max(1000), after: z.
 export const Mutation: MutationResolvers = {
   copyObjects: (_parent, { input }, ctx) =>
     runCopy(ctx, { operation: 'copyObjects', provider: Provider.QINIU, schema: CopyObjectsInput, input }, async (parsed) => {
+      // Under a per-key policy every source and destination must be allowed (a prefix as a whole).
+      if (ctx.policy) {
+        const places = parsed.objects
+          ? parsed.objects.flatMap((p) => [p.source, p.destination])
+          : [
+              {
+                bucket: (parsed.prefix as NonNullable<typeof parsed.prefix>).sourceBucket,
+                key: (parsed.prefix as NonNullable<typeof parsed.prefix>).sourcePrefix,
+              },
+              {
+                bucket: (parsed.prefix as NonNullable<typeof parsed.prefix>).destinationBucket,
+                key: (parsed.prefix as NonNullable<typeof parsed.prefix>).destinationPrefix,
+              },
+            ];
+        const refused = places.find((o) => !allowsQiniu(ctx.policy, o.bucket, o.key));
+        if (refused) throw forbidden(Provider.QINIU, `the bucket/key ${refused.bucket}/${refused.key}`);
+      }
       requireCredentials(ctx.credentials, 'qiniu');
       const watch = parsed.objects
         ? planQiniuPairs(parsed.objects.length, parsed.overwrite)
@@ -133,6 +151,11 @@ export const Mutation: MutationResolvers = {
 
 Mutation.copyWikiTree = (_parent, { input }, ctx) =>
   runCopy(ctx, { operation: 'copyWikiTree', provider: Provider.FEISHU, schema: CopyWikiTreeInput, input }, async (request) => {
+    if (!allowsFeishuSpace(ctx.policy, request.spaceId)) throw forbidden(Provider.FEISHU, `the wiki space ${request.spaceId}`);
+    // As for copyWikiNode: under a policy the destination space must be named and allowed.
+    if (ctx.policy && !allowsFeishuSpace(ctx.policy, request.targetSpaceId)) {
+      throw forbidden(Provider.FEISHU, request.targetSpaceId ? `the wiki space ${request.targetSpaceId}` : 'a destination without targetSpaceId');
+    }
     const creds = requireCredentials(ctx.credentials, 'feishu');
     const feishu = ctx.services.feishu;
     const source = await feishu.getNode(creds, request.nodeToken);
@@ -193,7 +216,9 @@ const CopyCozeEntitiesInput = z.object({
 
 Mutation.copyTodos = (_parent, { input }, ctx) =>
   runCopy(ctx, { operation: 'copyTodos', provider: Provider.BLUE, schema: CopyTodosInput, input }, async (request) => {
-    scopedBlueCredentials(ctx.credentials.blue);
+    const creds = scopedBlueCredentials(ctx.credentials.blue);
+    if (!allowsBlue(ctx.policy, creds.companyId, creds.projectId))
+      throw forbidden(Provider.BLUE, `the Blue company/project ${creds.companyId}/${creds.projectId ?? ''}`);
     const task = await recordTask(ctx, Provider.BLUE, {
       status: TaskStatus.QUEUED,
       progress: { completed: 0, total: request.todoIds.length },
@@ -210,6 +235,9 @@ Mutation.copyTodos = (_parent, { input }, ctx) =>
 
 Mutation.copyCozeEntities = (_parent, { input }, ctx) =>
   runCopy(ctx, { operation: 'copyCozeEntities', provider: Provider.COZE, schema: CopyCozeEntitiesInput, input }, async (request) => {
+    if (!allowsCozeWorkspace(ctx.policy, request.toWorkspaceId ?? undefined)) {
+      throw forbidden(Provider.COZE, request.toWorkspaceId ? `the workspace ${request.toWorkspaceId}` : 'a copy without toWorkspaceId');
+    }
     requireCredentials(ctx.credentials, 'coze');
     const task = await recordTask(ctx, Provider.COZE, {
       status: TaskStatus.QUEUED,

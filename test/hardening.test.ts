@@ -383,6 +383,41 @@ describe('per-key policies', () => {
     expect(stack.emulators.qiniu.control.calls() + stack.emulators.coze.control.calls() + stack.emulators.feishu.control.calls()).toBe(before);
   });
 
+  it('refuses the bulk forms outside the policy too, before anything is sent', async () => {
+    const before = stack.emulators.qiniu.control.calls() + stack.emulators.coze.control.calls() + stack.emulators.feishu.control.calls();
+    const bulk = (field: string, input: string) => `mutation { ${field}(input: ${input}) { __typename ... on CopyError { code } } }`;
+    const pairs = await stack.gql(
+      bulk('copyObjects', '{ objects: [{ source: { bucket: "bob-bucket", key: "bob/a.txt" }, destination: { bucket: "demo-backup", key: "x.txt" } }] }'),
+      undefined,
+      { key: BOB },
+    );
+    expect((pairs.body.data as any).copyObjects).toMatchObject({ __typename: 'UpstreamError', code: 'FORBIDDEN' });
+    const prefix = await stack.gql(
+      bulk(
+        'copyObjects',
+        '{ prefix: { sourceBucket: "bob-bucket", sourcePrefix: "alice/", destinationBucket: "bob-bucket", destinationPrefix: "bob/copy/" } }',
+      ),
+      undefined,
+      { key: BOB },
+    );
+    expect((prefix.body.data as any).copyObjects).toMatchObject({ __typename: 'UpstreamError', code: 'FORBIDDEN' });
+    const tree = await stack.gql(
+      bulk('copyWikiTree', '{ spaceId: "7000000000000000001", nodeToken: "wikcnSRC", targetSpaceId: "7999999999999999999" }'),
+      undefined,
+      {
+        key: BOB,
+      },
+    );
+    expect((tree.body.data as any).copyWikiTree).toMatchObject({ __typename: 'UpstreamError', code: 'FORBIDDEN' });
+    const coze = await stack.gql(
+      bulk('copyCozeEntities', '{ entities: [{ entityId: "7400000000000000001", entityType: WORKFLOW }], toWorkspaceId: "7400000000000000099" }'),
+      undefined,
+      { key: BOB },
+    );
+    expect((coze.body.data as any).copyCozeEntities).toMatchObject({ __typename: 'UpstreamError', code: 'FORBIDDEN' });
+    expect(stack.emulators.qiniu.control.calls() + stack.emulators.coze.control.calls() + stack.emulators.feishu.control.calls()).toBe(before);
+  });
+
   it('allows what the policy lists, and keeps a key without policy unrestricted', async () => {
     const inside = await stack.gql(QINIU_COPY('bob-bucket', 'bob-bucket', 'bob/a.txt', 'bob/b.txt'), undefined, { key: BOB });
     expect((inside.body.data as any).copyObject.__typename).toBe('CopyTask');
