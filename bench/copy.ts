@@ -19,7 +19,7 @@ const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 10);
 
 const child = spawn(process.execPath, ['--import', 'tsx', 'bench/server.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
-const urls = JSON.parse(line) as { graphql: string; emulator: string };
+const urls = JSON.parse(line) as { graphql: string; emulator: string; bare: string };
 
 const src = { bucket: QINIU_DEMO.sourceBucket, key: 'photos/sunflower.jpg' };
 const dst = { bucket: QINIU_DEMO.backupBucket, key: 'bench/sunflower.jpg' };
@@ -35,10 +35,10 @@ function directRequest(): autocannon.Options {
   return { url, method: 'POST', headers };
 }
 
-function graphqlRequest(): autocannon.Options {
+function graphqlRequest(url = urls.graphql): autocannon.Options {
   const query = `mutation ($input: CopyObjectInput!) { copyObject(input: $input) { __typename ... on CopyTask { id status } ... on CopyError { code } } }`;
   return {
-    url: urls.graphql,
+    url,
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: 'Bearer bench-key-0123456789abcdef' },
     body: JSON.stringify({ query, variables: { input: { source: src, destination: dst, overwrite: true } } }),
@@ -60,10 +60,13 @@ async function load(options: autocannon.Options, duration: number): Promise<Samp
 // Warm up both paths (JIT, connection pools, SQLite pages), then interleave rounds.
 await load(directRequest(), 3);
 await load(graphqlRequest(), 3);
+await load(graphqlRequest(urls.bare), 3);
 const direct: Sample[] = [];
 const graph: Sample[] = [];
+const bare: Sample[] = [];
 for (let i = 0; i < rounds; i++) {
   direct.push(await load(directRequest(), seconds));
+  bare.push(await load(graphqlRequest(urls.bare), seconds));
   graph.push(await load(graphqlRequest(), seconds));
 }
 child.kill('SIGTERM');
@@ -71,12 +74,21 @@ child.kill('SIGTERM');
 const mean = (xs: Sample[], k: keyof Sample) => xs.reduce((s, x) => s + x[k], 0) / xs.length;
 const d = { rps: mean(direct, 'rps'), p50: mean(direct, 'p50'), p99: mean(direct, 'p99') };
 const g = { rps: mean(graph, 'rps'), p50: mean(graph, 'p50'), p99: mean(graph, 'p99') };
-const errors = [...direct, ...graph].reduce((s, x) => s + x.errors, 0);
+const b = { rps: mean(bare, 'rps'), p50: mean(bare, 'p50'), p99: mean(bare, 'p99') };
+const errors = [...direct, ...bare, ...graph].reduce((s, x) => s + x.errors, 0);
 
-console.log(`copyObject: copygraph vs the same signed copy straight to the emulator`);
-console.log(`load: ${connections} connections, ${rounds} interleaved rounds of ${seconds} s each side; node ${process.version}`);
-console.log(`direct    ${d.rps.toFixed(0)} req/s  p50 ${d.p50.toFixed(1)} ms  p99 ${d.p99.toFixed(1)} ms`);
-console.log(`copygraph ${g.rps.toFixed(0)} req/s  p50 ${g.p50.toFixed(1)} ms  p99 ${g.p99.toFixed(1)} ms`);
-console.log(`throughput ratio (copygraph / direct): ${(g.rps / d.rps).toFixed(2)}`);
-console.log(`added latency: p50 +${(g.p50 - d.p50).toFixed(1)} ms, p99 +${(g.p99 - d.p99).toFixed(1)} ms`);
+const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+const row = (name: string, x: typeof d) => `| ${name} | ${x.rps.toFixed(0)} req/s | ${x.p50.toFixed(1)} ms | ${x.p99.toFixed(1)} ms |`;
+console.log('copyObject: copygraph vs (a) the signed copy straight to the emulator, (b) the bare reference');
+console.log(`load: ${connections} connections, ${rounds} interleaved rounds of ${seconds} s each path`);
+console.log('| | throughput | p50 | p99 |');
+console.log('|---|---|---|---|');
+console.log(row('(a) direct signed copy to the emulator', d));
+console.log(row('(b) bare reference (graphql-js + node:http)', b));
+console.log(row('copygraph `copyObject`', g));
+console.log(`| copygraph ÷ bare | **${(g.rps / b.rps).toFixed(2)}×** | +${(g.p50 - b.p50).toFixed(1)} ms | +${(g.p99 - b.p99).toFixed(1)} ms |`);
+console.log(`| copygraph ÷ direct | **${(g.rps / d.rps).toFixed(2)}×** | +${(g.p50 - d.p50).toFixed(1)} ms | +${(g.p99 - d.p99).toFixed(1)} ms |`);
+console.log(
+  `goal ≥ 0.8× bare: ${met(g.rps / b.rps >= 0.8)}; goal ≥ 0.3× direct: ${met(g.rps / d.rps >= 0.3)}; goal added p50 ≤ 2 ms (vs direct): ${met(g.p50 - d.p50 <= 2)}`,
+);
 console.log(`errors or non-2xx: ${errors}`);
