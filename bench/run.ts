@@ -1,82 +1,44 @@
 /**
- * `npm run bench`: copyObject through copygraph against the same signed copy sent straight to the
- * Qiniu emulator, same load, same run, interleaved rounds. Prints ratios (the machine is small and
- * noisy: absolute numbers are context, ratios are the result). Never asserted anywhere.
+ * `npm run bench`: runs every benchmark, or the ones named (`npm run bench -- copy bulk`), each in its
+ * own child process one after another (they share two small cores; running them together would measure
+ * each other). Each benchmark prints its own table of ratios, taken in one run with interleaved rounds;
+ * this header says on what machine. Never asserted anywhere.
  *
- *   npm run bench                    # 3 rounds of 5 s each side, 10 connections
- *   BENCH_SECONDS=10 BENCH_ROUNDS=5 BENCH_CONNECTIONS=20 npm run bench
+ *   npm run bench                    # copy, bulk, replicas
+ *   npm run bench -- copy            # one by name
  */
-import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { encodedEntry, FORM_CONTENT_TYPE, qiniuDate, signQiniu } from '../datasources/qiniu-auth.ts';
-import { QINIU_DEMO } from '../emulators/qiniu.ts';
+import { cpus, totalmem } from 'node:os';
 
-const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
-const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
-const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 10);
+const BENCHMARKS = {
+  copy: 'bench/copy.ts',
+  bulk: 'bench/bulk.ts',
+  replicas: 'bench/replicas.ts',
+} as const;
+type Name = keyof typeof BENCHMARKS;
 
-const child = spawn(process.execPath, ['--import', 'tsx', 'bench/server.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
-const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
-const urls = JSON.parse(line) as { graphql: string; emulator: string };
-
-const src = { bucket: QINIU_DEMO.sourceBucket, key: 'photos/sunflower.jpg' };
-const dst = { bucket: QINIU_DEMO.backupBucket, key: 'bench/sunflower.jpg' };
-
-/** The signed request copygraph would send, sent directly (valid for 15 minutes of X-Qiniu-Date). */
-function directRequest(): autocannon.Options {
-  const url = `${urls.emulator}/copy/${encodedEntry(src.bucket, src.key)}/${encodedEntry(dst.bucket, dst.key)}/force/true`;
-  const headers: Record<string, string> = { 'content-type': FORM_CONTENT_TYPE, 'x-qiniu-date': qiniuDate() };
-  headers['authorization'] = signQiniu(
-    { accessKey: QINIU_DEMO.accessKey, secretKey: QINIU_DEMO.secretKey },
-    { method: 'POST', url, contentType: FORM_CONTENT_TYPE, headers },
-  );
-  return { url, method: 'POST', headers };
+const isName = (s: string): s is Name => Object.hasOwn(BENCHMARKS, s);
+const asked = process.argv.slice(2);
+const unknown = asked.filter((a) => !isName(a));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+  process.exit(2);
 }
+const names: Name[] = asked.length > 0 ? asked.filter(isName) : (Object.keys(BENCHMARKS) as Name[]);
 
-function graphqlRequest(): autocannon.Options {
-  const query = `mutation ($input: CopyObjectInput!) { copyObject(input: $input) { __typename ... on CopyTask { id status } ... on CopyError { code } } }`;
-  return {
-    url: urls.graphql,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer bench-key-0123456789abcdef' },
-    body: JSON.stringify({ query, variables: { input: { source: src, destination: dst, overwrite: true } } }),
-  };
+const cores = cpus();
+console.log(`# copygraph benchmarks, ${new Date().toISOString()}`);
+console.log(`machine: ${cores.length} cores, ${cores[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; node ${process.version}`);
+
+let failed = 0;
+for (const name of names) {
+  console.log(`\n## ${name}`);
+  const child = spawn(process.execPath, ['--import', 'tsx', BENCHMARKS[name]], { stdio: 'inherit' });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) {
+    failed++;
+    console.log(`(${name} exited with ${code})`);
+  }
 }
-
-interface Sample {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
-
-async function load(options: autocannon.Options, duration: number): Promise<Sample> {
-  const r = await autocannon({ ...options, connections, duration });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts };
-}
-
-// Warm up both paths (JIT, connection pools, SQLite pages), then interleave rounds.
-await load(directRequest(), 3);
-await load(graphqlRequest(), 3);
-const direct: Sample[] = [];
-const graph: Sample[] = [];
-for (let i = 0; i < rounds; i++) {
-  direct.push(await load(directRequest(), seconds));
-  graph.push(await load(graphqlRequest(), seconds));
-}
-child.kill('SIGTERM');
-
-const mean = (xs: Sample[], k: keyof Sample) => xs.reduce((s, x) => s + x[k], 0) / xs.length;
-const d = { rps: mean(direct, 'rps'), p50: mean(direct, 'p50'), p99: mean(direct, 'p99') };
-const g = { rps: mean(graph, 'rps'), p50: mean(graph, 'p50'), p99: mean(graph, 'p99') };
-const errors = [...direct, ...graph].reduce((s, x) => s + x.errors, 0);
-
-console.log(`copyObject: copygraph vs the same signed copy straight to the emulator`);
-console.log(`load: ${connections} connections, ${rounds} interleaved rounds of ${seconds} s each side; node ${process.version}`);
-console.log(`direct    ${d.rps.toFixed(0)} req/s  p50 ${d.p50.toFixed(1)} ms  p99 ${d.p99.toFixed(1)} ms`);
-console.log(`copygraph ${g.rps.toFixed(0)} req/s  p50 ${g.p50.toFixed(1)} ms  p99 ${g.p99.toFixed(1)} ms`);
-console.log(`throughput ratio (copygraph / direct): ${(g.rps / d.rps).toFixed(2)}`);
-console.log(`added latency: p50 +${(g.p50 - d.p50).toFixed(1)} ms, p99 +${(g.p99 - d.p99).toFixed(1)} ms`);
-console.log(`errors or non-2xx: ${errors}`);
+process.exitCode = failed > 0 ? 1 : 0;

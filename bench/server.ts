@@ -1,5 +1,5 @@
 /**
- * The system under benchmark, in its own process: the Qiniu emulator and copygraph (NODE_ENV=production,
+ * The system under benchmark, in its own process: the Qiniu emulator copygraph's bare reference (bench/bare-reference.ts) and copygraph (NODE_ENV=production,
  * logs silent, a temporary SQLite store). Prints one JSON line with the URLs, then serves until killed.
  */
 import { mkdtempSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { QINIU_DEMO, QiniuEmulator } from '../emulators/qiniu.ts';
 import { startApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
+import { startBareReference } from './bare-reference.ts';
 
 const qiniu = new QiniuEmulator();
 qiniu.seedDemo();
@@ -28,5 +29,10 @@ const config = loadConfig({
   QINIU_SECRET_KEY: QINIU_DEMO.secretKey,
 });
 const app = await startApp(config, { logger: pino({ level: 'silent' }) });
-process.stdout.write(`${JSON.stringify({ graphql: app.url, emulator: emulator.url })}\n`);
+const bare = await startBareReference({
+  rsUrl: emulator.url,
+  dbPath: join(dir, 'bare.sqlite'),
+  keys: { accessKey: QINIU_DEMO.accessKey, secretKey: QINIU_DEMO.secretKey },
+});
+process.stdout.write(`${JSON.stringify({ graphql: app.url, emulator: emulator.url, bare: bare.url })}\n`);
 process.on('SIGTERM', () => void app.stop().then(() => process.exit(0)));

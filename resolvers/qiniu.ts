@@ -24,7 +24,7 @@ const Key = z
   .refine((k) => Buffer.byteLength(k, 'utf8') <= 750, 'the key must be at most 750 bytes');
 const Location = z.object({ bucket: Bucket, key: Key });
 
-const CopyObjectInput = z
+export const CopyObjectInput = z
   .object({
     source: Location,
     destination: Location,
