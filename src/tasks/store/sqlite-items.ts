@@ -92,26 +92,32 @@ export function createSqliteItemStore(db: Database.Database): TaskItemStore {
     },
   );
 
-  const orphanSets = db.prepare<[number], { id: number }>(
-    'SELECT s.id FROM copy_item_sets s WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = s.task_id) LIMIT ?',
-  );
-  const deleteSetItems = db.prepare('DELETE FROM copy_items WHERE set_id = ?');
-  const deleteSet = db.prepare('DELETE FROM copy_item_sets WHERE id = ?');
-  const deleteOrphans = db.transaction((limit: number): number => {
-    const sets = orphanSets.all(limit);
-    for (const { id } of sets) {
-      deleteSetItems.run(id);
-      deleteSet.run(id);
-    }
-    return sets.length;
-  });
+  // Prepared on first use: it reads the tasks table, which the item store alone does not need.
+  let deleteOrphans: ((limit: number) => number) | undefined;
+  const orphanDeleter = (): ((limit: number) => number) => {
+    if (deleteOrphans) return deleteOrphans;
+    const orphanSets = db.prepare<[number], { id: number }>(
+      'SELECT s.id FROM copy_item_sets s WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = s.task_id) LIMIT ?',
+    );
+    const deleteSetItems = db.prepare('DELETE FROM copy_items WHERE set_id = ?');
+    const deleteSet = db.prepare('DELETE FROM copy_item_sets WHERE id = ?');
+    deleteOrphans = db.transaction((limit: number): number => {
+      const sets = orphanSets.all(limit);
+      for (const { id } of sets) {
+        deleteSetItems.run(id);
+        deleteSet.run(id);
+      }
+      return sets.length;
+    });
+    return deleteOrphans;
+  };
 
   return {
     async add(taskId, firstSeq, items) {
       if (items.length > 0) addAll(taskId, firstSeq, items);
     },
     async deleteOrphans(limit) {
-      return deleteOrphans(limit);
+      return orphanDeleter()(limit);
     },
     async pending(taskId, limit, fromSeq = 0) {
       const set = setOf(taskId);
