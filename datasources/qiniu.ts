@@ -79,23 +79,7 @@ export class QiniuClient {
   constructor(readonly options: QiniuClientOptions) {}
 
   #signedRequest(keys: QiniuKeys, method: 'GET' | 'POST', path: string, body: string | undefined, idempotent: boolean) {
-    const url = `${this.options.rsUrl}${path}`;
-    const headers: Record<string, string> = { 'content-type': FORM_CONTENT_TYPE, accept: 'application/json' };
-    if (this.options.signature === 'Qiniu') {
-      headers['x-qiniu-date'] = qiniuDate();
-      headers['authorization'] = signQiniu(keys, { method, url, contentType: FORM_CONTENT_TYPE, headers, body });
-    } else {
-      headers['authorization'] = signQBox(keys, { method, url, contentType: FORM_CONTENT_TYPE, body });
-    }
-    return sendUpstream({
-      provider: Provider.QINIU,
-      method,
-      url,
-      headers,
-      ...(body !== undefined ? { body } : {}),
-      timeoutMs: this.options.timeoutMs,
-      idempotent,
-    });
+    return this.#signedAt(keys, this.options.rsUrl, method, path, body, idempotent);
   }
 
   /** Copies one object. Resolves with the upstream request id; throws `UpstreamFailure`. */

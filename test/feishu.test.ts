@@ -5,11 +5,10 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FEISHU_APIS } from '../datasources/feishu-wiki.ts';
 import { FEISHU_DEMO, FEISHU_ROUTES, type FeishuEmulator } from '../emulators/feishu.ts';
-import type { EmulatorClock } from '../emulators/http.ts';
 import { type EmulatorSet, startDemoEmulators } from '../emulators/index.ts';
 import { type App, startApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import type { LimiterClock } from '../src/core/rate-limiter.ts';
+import { EmulatorLinkedClock } from './helpers/replicas.ts';
 import { ALICE, baseEnv, eventually, type Stack, startStack } from './helpers/stack.ts';
 
 const D = FEISHU_DEMO;
@@ -406,37 +405,6 @@ describe('copyWikiNode', () => {
     expect(loadConfig(env).urls.feishu).toBe('https://open.feishu.cn');
   });
 });
-
-/**
- * The limiter's clock, linked to the Feishu emulator's: both read the same time, and moving the
- * emulator's clock forward wakes the limiter's sleeps at once (real time still counts too).
- */
-class EmulatorLinkedClock implements LimiterClock {
-  #sleepers = new Set<{ at: number; done: () => void }>();
-  constructor(private readonly emulatorClock: EmulatorClock) {}
-  now(): number {
-    return this.emulatorClock.now();
-  }
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const sleeper = {
-        at: this.now() + ms,
-        done: () => {
-          clearTimeout(timer);
-          this.#sleepers.delete(sleeper);
-          resolve();
-        },
-      };
-      const timer = setTimeout(sleeper.done, Math.max(0, ms));
-      timer.unref();
-      this.#sleepers.add(sleeper);
-    });
-  }
-  advance(ms: number): void {
-    this.emulatorClock.advance(ms);
-    for (const s of [...this.#sleepers]) if (s.at <= this.now()) s.done();
-  }
-}
 
 describe('client-side rate limit', () => {
   let emulators: EmulatorSet;
