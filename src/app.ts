@@ -137,6 +137,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     ws: config.ws,
     metrics: metricsServer ? undefined : metricsSource,
     plugins: [createOperationObserver(logger)],
+    operationLogger: logger,
     formatError: (formatted, error) => maskError(formatted, error, (err) => logger.error({ err }, 'unexpected error (masked for the client)')),
     logger: {
       debug: (m) => logger.debug(m),

@@ -12,6 +12,13 @@ import type { TracingConfig } from './core/tracing.ts';
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
+/** OTLP over HTTP in either encoding; gRPC is refused by name rather than silently sent as HTTP. */
+const otlpProtocol = z
+  .string()
+  .trim()
+  .refine((v) => v !== 'grpc', { error: 'grpc is not supported: use http/protobuf (the default, port 4318) or http/json' })
+  .pipe(z.enum(['http/protobuf', 'http/json'], { error: 'expected http/protobuf or http/json' }))
+  .optional();
 const secret = z.string().min(1);
 
 const EnvSchema = z.object({
@@ -75,8 +82,9 @@ const EnvSchema = z.object({
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   /** `key=value,key=value` (W3C baggage-like, values URL-encoded), e.g. a collector's API token. */
   OTEL_EXPORTER_OTLP_HEADERS: z.string().optional(),
-  OTEL_EXPORTER_OTLP_PROTOCOL: z.literal('http/json', { error: 'only http/json is supported (the OTLP/HTTP JSON exporter)' }).optional(),
-  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.literal('http/json', { error: 'only http/json is supported (the OTLP/HTTP JSON exporter)' }).optional(),
+  /** `http/protobuf` (the OTel spec's default) or `http/json`; `grpc` is refused (no gRPC exporter is shipped). */
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol,
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol,
   OTEL_SERVICE_NAME: z.string().min(1).default('copygraph'),
   OTEL_SDK_DISABLED: bool.optional(),
   /** How long an idempotency key is remembered (then forgotten: the same key starts a new copy). */
@@ -272,7 +280,9 @@ function otlpHeaders(raw: string | undefined, problems: string[]): Record<string
 function tracingOf(env: Env, problems: string[]): TracingConfig | undefined {
   const tracesUrl = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (env.OTEL_EXPORTER_OTLP_ENDPOINT ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT}/v1/traces` : undefined);
   if (tracesUrl === undefined || env.OTEL_SDK_DISABLED === true) return undefined;
-  return { tracesUrl, headers: otlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS, problems), serviceName: env.OTEL_SERVICE_NAME };
+  // The signal-specific variable wins; without either, the spec's default (as sdk-node): http/protobuf.
+  const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
+  return { tracesUrl, protocol, headers: otlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS, problems), serviceName: env.OTEL_SERVICE_NAME };
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);

@@ -11,6 +11,7 @@ describe('operations configuration', () => {
     expect(loadConfig(base).tracing).toBeUndefined();
     expect(loadConfig({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toEqual({
       tracesUrl: 'http://collector:4318/v1/traces',
+      protocol: 'http/protobuf',
       headers: {},
       serviceName: 'copygraph',
     });
@@ -23,13 +24,22 @@ describe('operations configuration', () => {
     });
     expect(both.tracing).toEqual({
       tracesUrl: 'https://traces.example.com/otlp/v1/traces',
+      protocol: 'http/protobuf',
       headers: { 'x-api-key': 'abc==', tenant: 'blue' },
       serviceName: 'copygraph-eu',
     });
     expect(loadConfig({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }).tracing).toBeUndefined();
   });
 
-  it('refuses a protocol other than http/json and malformed headers, naming the variable but not the value', () => {
+  it('exports in http/protobuf by default (the OTel spec’s default) or http/json, the traces variable winning', () => {
+    const tracing = (env: Record<string, string>) => loadConfig({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', ...env }).tracing?.protocol;
+    expect(tracing({})).toBe('http/protobuf');
+    expect(tracing({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })).toBe('http/json');
+    expect(tracing({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' })).toBe('http/protobuf');
+    expect(tracing({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' })).toBe('http/json');
+  });
+
+  it('refuses grpc, an unknown protocol and malformed headers, naming the variable but not the value', () => {
     const problems = (env: Record<string, string>) => {
       try {
         loadConfig({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', ...env });
@@ -39,7 +49,12 @@ describe('operations configuration', () => {
         return err.problems;
       }
     };
-    expect(problems({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' })).toEqual([expect.stringMatching(/^OTEL_EXPORTER_OTLP_PROTOCOL: .*http\/json/)]);
+    expect(problems({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toEqual([
+      expect.stringMatching(/^OTEL_EXPORTER_OTLP_PROTOCOL: grpc is not supported: use http\/protobuf/),
+    ]);
+    expect(problems({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/xml' })).toEqual([
+      expect.stringMatching(/^OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: expected http\/protobuf or http\/json/),
+    ]);
     const bad = problems({ OTEL_EXPORTER_OTLP_HEADERS: 'secret-token-without-key' });
     expect(bad).toEqual([expect.stringMatching(/^OTEL_EXPORTER_OTLP_HEADERS: /)]);
     expect(bad.join()).not.toContain('secret-token-without-key');

@@ -85,5 +85,7 @@ describe('traces', () => {
     // Never a credential, a URL with its query, or the caller's key in what was exported.
     const exported = receiver.bodies.join('\n');
     for (const secret of [ALICE, 'pat_demo', 'demo-sk', 'demo-secret']) expect(exported).not.toContain(secret);
+    // OTEL_EXPORTER_OTLP_PROTOCOL=http/json: every export was JSON (the protobuf default: ops-transports.test.ts).
+    expect(new Set(receiver.contentTypes)).toEqual(new Set(['application/json']));
   });
 });

@@ -2,8 +2,9 @@
  * The process logger. Credentials never reach it: the redaction list below is the last line of
  * defence, not the first (nothing logs a credential on purpose).
  *
- * Request scope: while an HTTP request is served (`withLogScope`), every line any module logs
- * carries that request's `requestId` and `traceId` (a pino mixin reading an AsyncLocalStorage), so
+ * Request scope: while an operation is served (`withLogScope`: an HTTP request, or one operation of a
+ * streaming transport), every line any module logs carries its `requestId` and `traceId` (and, over
+ * graphql-ws, the socket's `connectionRequestId`) through a pino mixin reading an AsyncLocalStorage, so
  * the lines of one operation can be found together whatever logged them.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -14,6 +15,8 @@ export type { Logger };
 export interface LogScope {
   readonly requestId: string;
   readonly traceId?: string | undefined;
+  /** A graphql-ws operation's socket: the id of its upgrade request (the operation has its own `requestId`). */
+  readonly connectionRequestId?: string | undefined;
 }
 
 const scope = new AsyncLocalStorage<LogScope>();
@@ -34,7 +37,9 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     base: { service: 'copygraph' },
     mixin: () => {
       const s = scope.getStore();
-      return s ? (s.traceId ? { requestId: s.requestId, traceId: s.traceId } : { requestId: s.requestId }) : {};
+      if (!s) return {};
+      // A fresh object (pino merges the line's fields into it); pino leaves out undefined fields.
+      return { requestId: s.requestId, traceId: s.traceId, connectionRequestId: s.connectionRequestId };
     },
     redact: {
       paths: [

@@ -43,16 +43,19 @@ const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 // ---- GraphQL operations --------------------------------------------------------------------------
 
+/** The transports an operation arrives by: a fixed set, so a bounded label. */
+export type OperationTransport = 'http' | 'ws' | 'sse' | 'multipart' | 'callback';
+
 export const operationsTotal = new Counter({
   name: 'copygraph_graphql_operations_total',
-  help: 'GraphQL operations served (HTTP), by operation type and name, and outcome (ok or the first error code).',
-  labelNames: ['type', 'name', 'outcome'] as const,
+  help: 'GraphQL operations served, by operation type and name, outcome (ok or the first error code) and transport (http, ws, sse, multipart, callback).',
+  labelNames: ['type', 'name', 'outcome', 'transport'] as const,
   registers: [registry],
 });
 export const operationDuration = new Histogram({
   name: 'copygraph_graphql_operation_duration_seconds',
-  help: 'Time from receiving a GraphQL operation to sending its response, by operation type and name.',
-  labelNames: ['type', 'name'] as const,
+  help: 'Time from receiving a GraphQL operation to sending its response (a subscription: its lifetime), by operation type, name and transport.',
+  labelNames: ['type', 'name', 'transport'] as const,
   buckets: SECONDS,
   registers: [registry],
 });
@@ -68,13 +71,32 @@ export interface OperationObservation {
   readonly name: string | undefined | null;
   readonly outcome: string;
   readonly seconds: number;
+  /** Default `http`. */
+  readonly transport?: OperationTransport;
 }
 
+const OPERATION_TYPES = new Set(['query', 'mutation', 'subscription']);
+
 export function observeOperation(o: OperationObservation): void {
-  const type = o.type ?? 'unknown';
+  const type = o.type !== undefined && OPERATION_TYPES.has(o.type) ? o.type : 'unknown';
   const name = operationNames.value(o.name, 'anonymous');
-  operationsTotal.inc({ type, name, outcome: o.outcome === 'ok' ? 'ok' : codes.value(o.outcome, 'error') });
-  operationDuration.observe({ type, name }, o.seconds);
+  const transport = o.transport ?? 'http';
+  operationsTotal.inc({ type, name, outcome: o.outcome === 'ok' ? 'ok' : codes.value(o.outcome, 'error'), transport });
+  operationDuration.observe({ type, name, transport }, o.seconds);
+}
+
+/** How a subscription ended (see the README: Operating copygraph). */
+export type SubscriptionEnd = 'completed' | 'client_closed' | 'error' | 'drain';
+
+export const subscriptionsEnded = new Counter({
+  name: 'copygraph_subscriptions_ended_total',
+  help: 'Subscriptions that ended, by transport and how: completed (the server ended it: the task is final), client_closed, error, drain (the server shut down).',
+  labelNames: ['transport', 'reason'] as const,
+  registers: [registry],
+});
+
+export function countSubscriptionEnded(transport: OperationTransport, reason: SubscriptionEnd): void {
+  subscriptionsEnded.inc({ transport, reason });
 }
 
 /** One root field's result: its value's `__typename` and `code` (CopyError members), or the error it threw. */
@@ -322,14 +344,14 @@ export async function observePoll<T>(provider: string, dueAt: number | undefined
 
 export const subscriptionsActive = new Gauge({
   name: 'copygraph_subscriptions_active',
-  help: 'Subscriptions open now, by transport (ws, sse, callback).',
+  help: 'Subscriptions open now, by transport (ws, sse, multipart, callback).',
   labelNames: ['transport'] as const,
   registers: [registry],
 });
-for (const transport of ['ws', 'sse', 'callback']) subscriptionsActive.set({ transport }, 0);
+for (const transport of ['ws', 'sse', 'multipart', 'callback']) subscriptionsActive.set({ transport }, 0);
 
 /** A subscription opened on `transport`; call the returned function once when it ends. */
-export function subscriptionOpened(transport: 'ws' | 'sse' | 'callback'): () => void {
+export function subscriptionOpened(transport: 'ws' | 'sse' | 'multipart' | 'callback'): () => void {
   subscriptionsActive.inc({ transport });
   let open = true;
   return () => {

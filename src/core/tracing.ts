@@ -5,14 +5,16 @@
  * linked to the trace that created its task (the task record keeps that `traceparent`).
  *
  * Off unless `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set, read in
- * `src/config.ts`; then `startTracing` registers the OpenTelemetry Node SDK with the OTLP/HTTP JSON
- * exporter (traces only: no metrics or logs exporter, no auto-instrumentation). When off, every
- * helper here runs on the API's no-op tracer at next to no cost.
+ * `src/config.ts`; then `startTracing` registers the OpenTelemetry Node SDK with the OTLP/HTTP
+ * exporter of the configured encoding (`http/protobuf`, the spec's default, or `http/json`; traces
+ * only: no metrics or logs exporter, no auto-instrumentation). When off, every helper here runs on
+ * the API's no-op tracer at next to no cost.
  *
  * A leaf of `src/core/`: datasources may import it.
  */
-import { context, type Link, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { type Context, context, type Link, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { endpointOf } from './metrics.ts';
@@ -20,6 +22,8 @@ import { endpointOf } from './metrics.ts';
 export interface TracingConfig {
   /** The OTLP/HTTP traces URL (`…/v1/traces`). */
   readonly tracesUrl: string;
+  /** The OTLP/HTTP encoding (`OTEL_EXPORTER_OTLP_TRACES_PROTOCOL` / `OTEL_EXPORTER_OTLP_PROTOCOL`). */
+  readonly protocol: 'http/protobuf' | 'http/json';
   /** Headers for the collector (`OTEL_EXPORTER_OTLP_HEADERS`; may hold a token: never logged). */
   readonly headers: Readonly<Record<string, string>>;
   readonly serviceName: string;
@@ -46,7 +50,9 @@ export async function startTracing(config: TracingConfig | undefined): Promise<T
   if (config && !sdk) {
     const { NodeSDK } = await import('@opentelemetry/sdk-node');
     if (!sdk) {
-      processor = new BatchSpanProcessor(new OTLPTraceExporter({ url: config.tracesUrl, headers: { ...config.headers } }), { scheduledDelayMillis: 1000 });
+      const exporterOptions = { url: config.tracesUrl, headers: { ...config.headers } };
+      const exporter = config.protocol === 'http/json' ? new JsonTraceExporter(exporterOptions) : new ProtobufTraceExporter(exporterOptions);
+      processor = new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000 });
       sdk = new NodeSDK({ serviceName: config.serviceName, spanProcessors: [processor], metricReaders: [], logRecordProcessors: [], instrumentations: [] });
       sdk.start();
     }
@@ -108,7 +114,7 @@ export function withOperationSpan<T>(headers: Readonly<Record<string, string | u
     keys: (carrier) => Object.keys(carrier),
     get: (carrier, key) => carrier[key.toLowerCase()],
   });
-  return tracer().startActiveSpan('graphql', { kind: SpanKind.SERVER }, parent, async (span) => {
+  return tracer().startActiveSpan('graphql', { kind: SpanKind.SERVER, attributes: { 'copygraph.transport': 'http' } }, parent, async (span) => {
     try {
       return await fn();
     } catch (err) {
@@ -120,9 +126,50 @@ export function withOperationSpan<T>(headers: Readonly<Record<string, string | u
   });
 }
 
+const headerGetter = {
+  keys: (carrier: Readonly<Record<string, string | undefined>>) => Object.keys(carrier),
+  get: (carrier: Readonly<Record<string, string | undefined>>, key: string) => carrier[key.toLowerCase()],
+};
+
+/** A streaming operation's SERVER span and the context that makes it the parent of what runs in it. */
+export interface OperationSpan {
+  readonly span: Span;
+  readonly context: Context;
+}
+
+/**
+ * Starts (without activating) the SERVER span of one operation of a streaming transport, continuing
+ * the W3C `traceparent` / `tracestate` given; ended by its owner when the operation ends.
+ */
+export function startOperationSpan(
+  carrier: { readonly traceparent?: string | undefined; readonly tracestate?: string | undefined },
+  transport: string,
+): OperationSpan {
+  const parent = carrier.traceparent ? propagation.extract(context.active(), carrier, headerGetter) : context.active();
+  const span = tracer().startSpan('graphql', { kind: SpanKind.SERVER, attributes: { 'copygraph.transport': transport } }, parent);
+  return { span, context: trace.setSpan(parent, span) };
+}
+
+/** Runs `fn` with `ctx` active (its spans' parent): cheap when tracing is off (the no-op context manager). */
+export function inTraceContext<T>(ctx: Context, fn: () => T): T {
+  return context.with(ctx, fn);
+}
+
+/** A span's trace id when it is a real one (tracing on), else the one a caller sent in `traceparent`. */
+export function traceIdOf(span: Span, traceparent: string | undefined): string | undefined {
+  const sc = span.spanContext();
+  if (trace.isSpanContextValid(sc)) return sc.traceId;
+  const m = traceparent ? TRACEPARENT.exec(traceparent.trim()) : null;
+  return m && !/^0+$/.test(m[1] as string) ? m[1] : undefined;
+}
+
 /** Names the current operation's span once the operation is known, and records its outcome. */
-export function annotateOperation(type: string | undefined, name: string | undefined | null, outcome?: string): void {
-  const span = trace.getActiveSpan();
+export function annotateOperation(
+  type: string | undefined,
+  name: string | undefined | null,
+  outcome?: string,
+  span: Span | undefined = trace.getActiveSpan(),
+): void {
   if (!span) return;
   if (type) {
     span.updateName(`${type}${name ? ` ${name}` : ''}`);

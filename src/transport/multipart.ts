@@ -10,8 +10,9 @@
 import type { ExecutionResult, GraphQLFormattedError } from 'graphql';
 import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RequestContext } from '../context.ts';
+import { type RequestContext, requestIdOf } from '../context.ts';
 import { isGraphQLError } from '../core/errors.ts';
+import { type ObservedOperation, type SubscriptionEnd, startOperation } from '../operation-observer.ts';
 import { prepareOperation, requestError } from './operation.ts';
 import { headerRecord, type ServeOptions, sendPlain } from './request.ts';
 
@@ -50,18 +51,52 @@ export function createMultipartRoute(options: ServeOptions): MultipartRoute {
   const format = (errors: readonly unknown[]) =>
     errors.map((e) => options.formatError((isGraphQLError(e) ? e.toJSON() : { message: String(e) }) as GraphQLFormattedError, e));
 
-  const route = async (req: IncomingMessage, res: ServerResponse, body: { query: string; variables?: Record<string, unknown>; operationName?: string }) => {
+  const drained = new WeakSet<ServerResponse>();
+  /** One observed operation per request (src/operation-observer.ts), from authentication to the last part. */
+  const route = (req: IncomingMessage, res: ServerResponse, body: { query: string; variables?: Record<string, unknown>; operationName?: string }) => {
+    const headers = req.headers;
+    const op = startOperation({
+      transport: 'multipart',
+      logger: options.operationLogger,
+      requestId: requestIdOf(typeof headers['x-request-id'] === 'string' ? headers['x-request-id'] : undefined),
+      traceparent: typeof headers.traceparent === 'string' ? headers.traceparent : undefined,
+      tracestate: typeof headers.tracestate === 'string' ? headers.tracestate : undefined,
+    });
+    op.identify('subscription', typeof body.operationName === 'string' ? body.operationName : null);
+    return op.run(async () => {
+      let how: SubscriptionEnd = 'error';
+      try {
+        how = await answer(req, res, body, op);
+      } finally {
+        op.end(how);
+      }
+    });
+  };
+  const answer = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: { query: string; variables?: Record<string, unknown>; operationName?: string },
+    op: ObservedOperation,
+  ): Promise<SubscriptionEnd> => {
     let contextValue: RequestContext;
     try {
       contextValue = await options.context(headerRecord(req));
     } catch (err) {
       const error = isGraphQLError(err) ? err : requestError('Unauthenticated', 'UNAUTHENTICATED');
+      op.recordErrors([error]);
       res.setHeader('www-authenticate', 'Bearer realm="copygraph"');
-      return json(res, 401, format([error]));
+      json(res, 401, format([error]));
+      return 'error';
     }
+    op.principal(contextValue.principal.id);
     const prepared = prepareOperation(options.schema, body, { validationRules: options.validationRules, maxTokens: options.parseOptions?.maxTokens });
     // Request errors as a plain JSON answer (200: see graphql-over-http.ts), as Apollo Router does.
-    if (!prepared.ok) return json(res, 200, format(prepared.errors));
+    if (!prepared.ok) {
+      op.recordErrors(prepared.errors);
+      json(res, 200, format(prepared.errors));
+      return 'error';
+    }
+    op.resolve(prepared.operation.document, prepared.operation.operationName);
     const result = await subscribe({ schema: options.schema, ...prepared.operation, contextValue });
 
     res.writeHead(200, { 'content-type': `multipart/mixed; boundary="${BOUNDARY}"; subscriptionSpec="1.0"`, 'cache-control': 'no-cache' });
@@ -75,9 +110,12 @@ export function createMultipartRoute(options: ServeOptions): MultipartRoute {
     const payload = (r: ExecutionResult) => (r.errors ? { ...r, errors: format(r.errors) } : r);
     if (!(Symbol.asyncIterator in result)) {
       // The subscription never started (NOT_FOUND for someone else's task): its errors, then the end.
+      op.recordErrors(result.errors);
       await part({ payload: payload(result) });
-      return void res.end('--\r\n');
+      res.end('--\r\n');
+      return result.errors ? 'error' : 'completed';
     }
+    op.streaming();
     open.add(res);
     const heartbeat = setInterval(() => void part({}), HEARTBEAT_MS);
     heartbeat.unref();
@@ -89,16 +127,21 @@ export function createMultipartRoute(options: ServeOptions): MultipartRoute {
     });
     for await (const next of result) {
       if (!res.writable) break;
+      op.recordErrors(next.errors);
       await part({ payload: payload(next) });
     }
     clearInterval(heartbeat);
     open.delete(res);
-    // Still writable: the stream finished (the final state was sent), not cut by a drain.
-    if (res.writable) res.end('--\r\n');
+    if (drained.has(res)) return 'drain';
+    // Still writable: the stream finished (the final state was sent), not cut by the client.
+    if (!res.writable) return 'client_closed';
+    res.end('--\r\n');
+    return 'completed';
   };
   return Object.assign(route, {
     close: () => {
       for (const res of open) {
+        drained.add(res);
         open.delete(res);
         // No closing boundary: the client knows the stream was cut, not finished.
         res.end();

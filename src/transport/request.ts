@@ -6,6 +6,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLFormattedError, GraphQLSchema, ValidationRule } from 'graphql';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestContext } from '../context.ts';
+import type { Logger } from '../core/logger.ts';
 
 /** Headers of an HTTP request, or the fields of a `connection_init` payload, lower-cased. */
 export type RequestHeaders = Readonly<Record<string, string | undefined>>;
@@ -23,6 +24,8 @@ export interface ServeOptions {
   /** Whether the service can take traffic (for /readyz). */
   readonly ready: () => Promise<boolean>;
   readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  /** Where the streaming transports log one line per operation (see src/operation-observer.ts); absent: no line. */
+  readonly operationLogger?: Logger | undefined;
   /** Apollo's logger (pino fits). */
   readonly logger: { debug(m: string): void; info(m: string): void; warn(m: string): void; error(m: string): void };
   readonly plugins?: readonly ApolloServerPlugin<RequestContext>[];
