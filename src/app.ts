@@ -96,7 +96,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       });
     }
     const credentials = mergeCredentials(config.credentials, requestCredentials);
-    // HTTP requests run in a log scope (ids on every line); WebSocket and SSE operations get a child logger.
+    // Every operation runs in a log scope (ids on every line: src/operation-observer.ts); without one, a child logger.
     const scope = currentLogScope();
     const requestId = scope?.requestId ?? requestIdOf(headers['x-request-id']);
     const log = scope

@@ -16,7 +16,7 @@ import { COZE_DEMO } from '../emulators/coze.ts';
 import { createLogger } from '../src/core/logger.ts';
 import { flushTracing } from '../src/core/tracing.ts';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './helpers/otlp.ts';
-import { type Family, sampleSum, scrape } from './helpers/prom.ts';
+import { type Family, parsePrometheusText, sampleSum, scrape } from './helpers/prom.ts';
 import { ALICE, collect, eventually, type Stack, startStack } from './helpers/stack.ts';
 
 const lines: Record<string, unknown>[] = [];
@@ -349,5 +349,111 @@ describe('multipart HTTP subscriptions', () => {
     const exported = receiver.bodies.join('\n');
     for (const secret of [ALICE, 'demo-sk']) expect(exported).not.toContain(secret);
     expect(JSON.stringify(lines)).not.toContain(ALICE);
+  });
+});
+
+describe('subscriptions cut short', () => {
+  it('reports a multipart subscription the client drops as client_closed', async () => {
+    const task = await runningCozeTask();
+    const abort = new AbortController();
+    const res = await fetch(stack.app.url, {
+      method: 'POST',
+      signal: abort.signal,
+      headers: {
+        accept: 'multipart/mixed;subscriptionSpec="1.0"',
+        'content-type': 'application/json',
+        authorization: `Bearer ${ALICE}`,
+        'x-request-id': 'mp-drop-1',
+      },
+      body: JSON.stringify({ query: WATCH, variables: { id: task.id } }),
+    });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let text = '';
+    while (!text.includes('RUNNING')) text += new TextDecoder().decode((await reader.read()).value);
+    abort.abort();
+    expect(await eventually(() => opLines((l) => l['requestId'] === 'mp-drop-1')[0])).toMatchObject({
+      transport: 'multipart',
+      outcome: 'ok',
+      ended: 'client_closed',
+    });
+    task.finish();
+  });
+
+  it('reports a graphql-sse subscription the client stops as client_closed', async () => {
+    const task = await runningCozeTask();
+    const sse = createSseClient({
+      url: stack.app.url.replace(/\/graphql$/, '/graphql/stream'),
+      retryAttempts: 0,
+      headers: { authorization: `Bearer ${ALICE}`, 'x-request-id': 'sse-drop-1' },
+    });
+    await new Promise<void>((resolve, reject) => {
+      const stop = sse.subscribe(
+        { query: WATCH, variables: { id: task.id } },
+        {
+          next: () => {
+            stop();
+            resolve();
+          },
+          error: reject,
+          complete: () => undefined,
+        },
+      );
+    });
+    expect(await eventually(() => opLines((l) => l['requestId'] === 'sse-drop-1')[0])).toMatchObject({
+      transport: 'sse',
+      outcome: 'ok',
+      ended: 'client_closed',
+    });
+    sse.dispose();
+    task.finish();
+  });
+
+  it('reports the subscriptions open on every transport when copygraph shuts down as drain', async () => {
+    const { registry } = await import('../src/core/metrics.ts');
+    const count = async (transport: string) => {
+      const families = parsePrometheusText(await registry.metrics());
+      return v(families, 'copygraph_subscriptions_ended_total', { transport, reason: 'drain' });
+    };
+    const before = { ws: await count('ws'), sse: await count('sse'), multipart: await count('multipart') };
+    const task = await runningCozeTask();
+    const ws = stack.ws();
+    const wsDone = collect(ws, WATCH, { id: task.id }).catch((e: unknown) => e);
+    const sse = createSseClient({
+      url: stack.app.url.replace(/\/graphql$/, '/graphql/stream'),
+      retryAttempts: 0,
+      headers: { authorization: `Bearer ${ALICE}`, 'x-request-id': 'sse-drain-1' },
+    });
+    const sseDone = new Promise<void>((resolve) => {
+      sse.subscribe({ query: WATCH, variables: { id: task.id } }, { next: () => undefined, error: () => resolve(), complete: () => resolve() });
+    });
+    const mp = await fetch(stack.app.url, {
+      method: 'POST',
+      headers: {
+        accept: 'multipart/mixed;subscriptionSpec="1.0"',
+        'content-type': 'application/json',
+        authorization: `Bearer ${ALICE}`,
+        'x-request-id': 'mp-drain-1',
+      },
+      body: JSON.stringify({ query: WATCH, variables: { id: task.id } }),
+    });
+    const mpDone = mp.text().catch(() => '');
+    await eventually(async () => {
+      const families = parsePrometheusText(await registry.metrics());
+      return ['ws', 'sse', 'multipart'].every((transport) => v(families, 'copygraph_subscriptions_active', { transport }) === 1) ? true : undefined;
+    });
+
+    await stack.app.stop();
+    await Promise.all([wsDone, sseDone, mpDone]);
+    sse.dispose();
+    const drained = await eventually(() => {
+      const found = opLines((l) => l['ended'] === 'drain' && l['operationName'] === 'Watch');
+      return found.length >= 3 ? found : undefined;
+    });
+    expect(new Set(drained.map((l) => l['transport']))).toEqual(new Set(['ws', 'sse', 'multipart']));
+    expect(drained.find((l) => l['transport'] === 'sse')).toMatchObject({ requestId: 'sse-drain-1', outcome: 'ok' });
+    expect(drained.find((l) => l['transport'] === 'multipart')).toMatchObject({ requestId: 'mp-drain-1', outcome: 'ok' });
+    expect(await count('ws')).toBe(before.ws + 1);
+    expect(await count('sse')).toBe(before.sse + 1);
+    expect(await count('multipart')).toBe(before.multipart + 1);
   });
 });

@@ -120,7 +120,10 @@ export function createMultipartRoute(options: ServeOptions): MultipartRoute {
     const heartbeat = setInterval(() => void part({}), HEARTBEAT_MS);
     heartbeat.unref();
     // A client that goes away (or a drain) ends the subscription and its task listener at once.
+    let clientGone = false;
     res.once('close', () => {
+      // Closed before its closing boundary was written, and not by a drain: the client went away.
+      clientGone = !res.writableEnded;
       clearInterval(heartbeat);
       open.delete(res);
       void result.return?.(undefined);
@@ -134,7 +137,7 @@ export function createMultipartRoute(options: ServeOptions): MultipartRoute {
     open.delete(res);
     if (drained.has(res)) return 'drain';
     // Still writable: the stream finished (the final state was sent), not cut by the client.
-    if (!res.writable) return 'client_closed';
+    if (clientGone || !res.writable) return 'client_closed';
     res.end('--\r\n');
     return 'completed';
   };
