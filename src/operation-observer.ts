@@ -29,7 +29,7 @@ import {
   type SubscriptionEnd,
   subscriptionOpened,
 } from './core/metrics.ts';
-import { annotateOperation, inTraceContext, type OperationSpan, startOperationSpan, traceIdOf } from './core/tracing.ts';
+import { annotateOperation, currentTraceparent, inTraceContext, type OperationSpan, startOperationSpan, traceIdOf } from './core/tracing.ts';
 
 export type { OperationTransport, SubscriptionEnd } from './core/metrics.ts';
 
@@ -290,4 +290,122 @@ export function createOperationObserver(logger: Logger): ApolloServerPlugin<Requ
       };
     },
   };
+}
+
+/** What a router callback subscription is known by when its request arrives (Apollo's `requestDidStart`). */
+export interface CallbackSubscriptionStart {
+  /** The request's `requestId` (`contextValue.requestId`). */
+  readonly requestId: string;
+  readonly principal: string | undefined;
+  readonly operationName: string | null | undefined;
+  /** `currentTraceparent()` while the request is served: the callback span is a child of the request's. */
+  readonly traceparent: string | undefined;
+}
+
+/**
+ * Router callback subscriptions (Apollo's callback plugin, `transport/callback.ts`): the subscribing
+ * request is an HTTP operation (reported by the Apollo plugin); the subscription it starts lives on
+ * in callbacks to the router and is reported here when it ends, as on the other transports
+ * (`transport: callback`). Feed it the subscription's start and every message sent to the router.
+ */
+export class CallbackObserver {
+  readonly #logger: Logger | undefined;
+  readonly #open = new Map<string, ObservedOperation>();
+
+  constructor(logger?: Logger) {
+    this.#logger = logger;
+  }
+
+  /** The subscribing request (extension `subscriptionId` / `subscription_id`) passed the allowlist. */
+  begin(subscriptionId: string, start: CallbackSubscriptionStart): void {
+    if (this.#open.has(subscriptionId)) return;
+    const op = startOperation({ transport: 'callback', logger: this.#logger, requestId: start.requestId, traceparent: start.traceparent });
+    op.identify('subscription', start.operationName ?? null);
+    op.principal(start.principal);
+    this.#open.set(subscriptionId, op);
+  }
+
+  /**
+   * One message sent to the router (`check` — the first one, then heartbeats —, `next`, `complete`)
+   * and the router's HTTP status (undefined when the call failed). `draining`: copygraph is shutting down.
+   */
+  sent(
+    subscriptionId: string | undefined,
+    message: {
+      readonly action?: string | undefined;
+      readonly payload?: { readonly errors?: readonly unknown[] | undefined } | undefined;
+      readonly errors?: readonly unknown[] | undefined;
+    },
+    status: number | undefined,
+    draining: boolean,
+  ): void {
+    const op = subscriptionId === undefined ? undefined : this.#open.get(subscriptionId);
+    if (!op || subscriptionId === undefined) return;
+    const finish = (how: SubscriptionEnd) => {
+      this.#open.delete(subscriptionId);
+      op.end(how);
+    };
+    switch (message.action) {
+      case 'check':
+        if (status !== undefined && status < 300) op.streaming();
+        // The router no longer knows the subscription (404), or refused the first check.
+        else if (status === 404) finish('client_closed');
+        else if (status !== undefined) {
+          op.recordErrors([{ extensions: { code: 'CALLBACK_CHECK_FAILED' } }]);
+          finish('error');
+        }
+        return;
+      case 'next':
+        op.recordErrors(message.payload?.errors);
+        if (status === 404) finish('client_closed');
+        return;
+      case 'complete': {
+        const errors = message.errors?.filter((e) => codeOf(e) !== 'SERVICE_RESTART');
+        op.recordErrors(errors);
+        finish(draining ? 'drain' : errors && errors.length > 0 ? 'error' : 'completed');
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** The subscribing request was answered with errors (refused: no `check` will come). */
+  refused(subscriptionId: string, errors: readonly unknown[]): void {
+    const op = this.#open.get(subscriptionId);
+    if (!op) return;
+    this.#open.delete(subscriptionId);
+    op.recordErrors(errors);
+    op.end('error');
+  }
+
+  /**
+   * The Apollo plugin that begins each callback subscription when its request arrives (in the
+   * request's log scope and span) and ends it as refused if the request is answered with errors.
+   */
+  plugin(): ApolloServerPlugin<RequestContext> {
+    return {
+      requestDidStart: async ({ request, contextValue }) => {
+        const extension = request.extensions?.['subscription'] as Record<string, unknown> | undefined;
+        const id = extension?.['subscriptionId'] ?? extension?.['subscription_id'];
+        if (typeof id !== 'string') return undefined;
+        this.begin(id, {
+          requestId: contextValue.requestId,
+          principal: contextValue.principal?.id,
+          operationName: request.operationName,
+          traceparent: currentTraceparent(),
+        });
+        return {
+          willSendResponse: async ({ errors }) => {
+            if (errors && errors.length > 0) this.refused(id, errors);
+          },
+        };
+      },
+    };
+  }
+
+  /** Subscriptions begun and not ended (for tests and a shutdown sweep). */
+  get size(): number {
+    return this.#open.size;
+  }
 }

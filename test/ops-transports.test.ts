@@ -160,6 +160,22 @@ describe('graphql-ws operations', () => {
     await spansWhere((s) => s.traceId === TRACE && s.name === 'query Tasks' && s.parentSpanId === SPAN);
   });
 
+  it('keeps a task created over the socket in the mutation’s trace: the watcher’s polls link to its span', async () => {
+    const ws = client();
+    try {
+      const [created] = await collect<{ copyCozeEntity: { id: string; upstreamTaskId: string } }>(ws, COZE_COPY, { input: cozeInput });
+      const task = created?.copyCozeEntity as { id: string; upstreamTaskId: string };
+      const [mutation] = await spansWhere((s) => s.traceId === TRACE && s.name === 'mutation CozeCopy');
+      expect(mutation).toMatchObject({ parentSpanId: SPAN, attributes: { 'copygraph.transport': 'ws' } });
+      await spansWhere((s) => s.parentSpanId === mutation?.spanId && s.name === 'COZE POST /v1/entities/copy_tasks');
+      const [poll] = await spansWhere((s) => s.name === 'poll COZE' && s.attributes['copygraph.task_id'] === task.id);
+      expect(poll?.links).toEqual([{ traceId: TRACE, spanId: mutation?.spanId }]);
+      stack.emulators.coze.completeTask(task.upstreamTaskId);
+    } finally {
+      await ws.dispose();
+    }
+  });
+
   it('ends a subscription the client completes as client_closed, and a refused one with its code', async () => {
     const task = await runningCozeTask();
     const ws = client();
