@@ -12,13 +12,18 @@ import type { TracingConfig } from './core/tracing.ts';
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
-/** OTLP over HTTP in either encoding; gRPC is refused by name rather than silently sent as HTTP. */
-const otlpProtocol = z
-  .string()
-  .trim()
-  .refine((v) => v !== 'grpc', { error: 'grpc is not supported: use http/protobuf (the default, port 4318) or http/json' })
-  .pipe(z.enum(['http/protobuf', 'http/json'], { error: 'expected http/protobuf or http/json' }))
-  .optional();
+/**
+ * OTLP over HTTP in either encoding; gRPC is refused by name rather than silently sent as HTTP. An
+ * empty value is unset (as sdk-node reads it).
+ */
+const otlpProtocol = z.preprocess(
+  (v) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v),
+  z
+    .string()
+    .refine((v) => v !== 'grpc', { error: 'grpc is not supported: use http/protobuf (the default, port 4318) or http/json' })
+    .pipe(z.enum(['http/protobuf', 'http/json'], { error: 'expected http/protobuf or http/json' }))
+    .optional(),
+);
 const secret = z.string().min(1);
 
 const EnvSchema = z.object({

@@ -37,6 +37,8 @@ describe('operations configuration', () => {
     expect(tracing({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })).toBe('http/json');
     expect(tracing({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' })).toBe('http/protobuf');
     expect(tracing({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' })).toBe('http/json');
+    expect(tracing({ OTEL_EXPORTER_OTLP_PROTOCOL: '', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: ' http/json ' })).toBe('http/json');
+    expect(tracing({ OTEL_EXPORTER_OTLP_PROTOCOL: '' })).toBe('http/protobuf');
   });
 
   it('refuses grpc, an unknown protocol and malformed headers, naming the variable but not the value', () => {
