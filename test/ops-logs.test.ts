@@ -50,6 +50,7 @@ describe('request logs', () => {
       operationType: 'mutation',
       principal: 'alice',
       outcome: 'ok',
+      transport: 'http',
       traceId: TRACE_ID,
       results: { copyObject: 'CopyTask' },
     });
