@@ -158,11 +158,11 @@ Mutation.copyWikiTree = (_parent, { input }, ctx) =>
     }
     const creds = requireCredentials(ctx.credentials, 'feishu');
     const feishu = ctx.services.feishu;
-    const source = await feishu.getNode(creds, request.nodeToken);
+    const source = await feishu.getNode(creds, request.nodeToken, ctx.principal.id);
     if (source.spaceId !== request.spaceId) throw new InvalidInput([{ path: 'nodeToken', message: `the node is not in space ${request.spaceId}` }]);
     let targetSpaceId = request.targetSpaceId;
     if (request.targetParentToken) {
-      const target = await feishu.getNode(creds, request.targetParentToken);
+      const target = await feishu.getNode(creds, request.targetParentToken, ctx.principal.id);
       if (targetSpaceId && target.spaceId !== targetSpaceId) {
         throw new InvalidInput([{ path: 'targetParentToken', message: `the target parent is not in space ${targetSpaceId}` }]);
       }
@@ -171,7 +171,7 @@ Mutation.copyWikiTree = (_parent, { input }, ctx) =>
       let up: string | null = target.parentNodeToken;
       for (let i = 0; up && target.spaceId === source.spaceId && i < MAX_ANCESTOR_CHECK; i++) {
         if (up === source.nodeToken) throw new InvalidInput([{ path: 'targetParentToken', message: 'the target lies inside the tree to copy' }]);
-        up = (await feishu.getNode(creds, up)).parentNodeToken;
+        up = (await feishu.getNode(creds, up, ctx.principal.id)).parentNodeToken;
       }
     }
     const watch = planFeishuTree({

@@ -67,7 +67,7 @@ export const Mutation: MutationResolvers = {
       return submitCopy(
         ctx,
         Provider.FEISHU,
-        () => ctx.services.feishu.copyNode(creds, request),
+        () => ctx.services.feishu.copyNode(creds, request, ctx.principal.id),
         (node) => {
           // The copy answer is the full node: a reference to it later needs no get_node, and the parent's cached answers are dropped.
           ctx.loaders.wikiNodeCopied(node);
