@@ -15,7 +15,7 @@ import { InvalidInput } from '../src/core/errors.ts';
 import { BLUE_COPY_OPTIONS, scopedBlueCredentials } from '../datasources/blue.ts';
 import { MAX_BLUE_TODOS, planBlueTodos } from '../src/pollers/blue-bulk.ts';
 import { cozeItemInput, MAX_COZE_ENTITIES, planCozeEntities } from '../src/pollers/coze-bulk.ts';
-import { allowsBlue, allowsCozeWorkspace, allowsFeishuSpace, allowsQiniu, forbidden } from '../src/core/policy.ts';
+import { allowsBlue, allowsCozeSource, allowsCozeWorkspace, allowsFeishuSpace, allowsQiniu, forbidden } from '../src/core/policy.ts';
 import { runCopy } from './results.ts';
 import { recordTask, watchTask } from './tasking.ts';
 
@@ -237,6 +237,15 @@ Mutation.copyCozeEntities = (_parent, { input }, ctx) =>
   runCopy(ctx, { operation: 'copyCozeEntities', provider: Provider.COZE, schema: CopyCozeEntitiesInput, input }, async (request) => {
     if (!allowsCozeWorkspace(ctx.policy, request.toWorkspaceId ?? undefined)) {
       throw forbidden(Provider.COZE, request.toWorkspaceId ? `the workspace ${request.toWorkspaceId}` : 'a copy without toWorkspaceId');
+    }
+    if (ctx.policy) {
+      // Every source: listed in the policy, or a copy this principal made (see copyCozeEntity); no Coze call.
+      const own = await ctx.loaders.cozeEntities.loadMany(request.entities.map((e) => e.entityId));
+      const refused = request.entities.find((e, i) => {
+        const copy = own[i];
+        return !allowsCozeSource(ctx.policy, e.entityId, copy instanceof Error ? undefined : copy?.workspaceId);
+      });
+      if (refused) throw forbidden(Provider.COZE, `the entity ${refused.entityId} as a copy source`);
     }
     requireCredentials(ctx.credentials, 'coze');
     const task = await recordTask(ctx, Provider.COZE, {
