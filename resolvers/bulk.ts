@@ -16,21 +16,22 @@ import { BLUE_COPY_OPTIONS, scopedBlueCredentials } from '../datasources/blue.ts
 import { MAX_BLUE_TODOS, planBlueTodos } from '../src/pollers/blue-bulk.ts';
 import { cozeItemInput, MAX_COZE_ENTITIES, planCozeEntities } from '../src/pollers/coze-bulk.ts';
 import { allowsBlue, allowsCozeSource, allowsCozeWorkspace, allowsFeishuSpace, allowsQiniu, forbidden } from '../src/core/policy.ts';
+import { Id as BlueId } from './blue.ts';
+import { CozeId } from './coze.ts';
+import { OptionalSpaceId, OptionalToken, SpaceId, Token } from './feishu.ts';
+import { Bucket, Key } from './qiniu.ts';
 import { runCopy } from './results.ts';
 import { recordTask, watchTask } from './tasking.ts';
 
 /** The most pairs one `copyObjects` takes. */
 export const MAX_OBJECT_PAIRS = 100_000;
 
-const Bucket = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'a bucket name is 3 to 63 lowercase letters, digits and hyphens, not starting or ending with a hyphen');
-const Key = z
-  .string()
-  .min(1, 'the key must not be empty')
-  .refine((k) => Buffer.byteLength(k, 'utf8') <= 750, 'the key must be at most 750 bytes');
+// The shapes of the single copies (one statement of each documented shape, for both).
 const Location = z.object({ bucket: Bucket, key: Key });
-const KeyPrefix = z.string().refine((k) => Buffer.byteLength(k, 'utf8') <= 750, 'a prefix is at most 750 bytes');
+const KeyPrefix = z
+  .string()
+  .refine((k) => !/\p{Cs}/u.test(k), { message: 'a prefix must be well-formed text (no lone surrogates)', abort: true })
+  .refine((k) => Buffer.byteLength(k, 'utf8') <= 750, 'a prefix is at most 750 bytes');
 
 const CopyObjectsInput = z
   .object({
@@ -62,23 +63,12 @@ const CopyObjectsInput = z
     });
   });
 
-const Token = z
-  .string()
-  .min(1, { message: 'must not be empty', abort: true })
-  .max(999, 'must be at most 999 characters')
-  .regex(/^\S+$/, 'must not contain spaces');
-const OptionalToken = z
-  .string()
-  .max(999)
-  .regex(/^\S*$/, 'must not contain spaces')
-  .nullish()
-  .transform((v) => (v ? v : undefined));
 const CopyWikiTreeInput = z
   .object({
-    spaceId: Token,
+    spaceId: SpaceId,
     nodeToken: Token,
     targetParentToken: OptionalToken,
-    targetSpaceId: OptionalToken,
+    targetSpaceId: OptionalSpaceId,
     title: z
       .string()
       .nullish()
@@ -189,20 +179,11 @@ Mutation.copyWikiTree = (_parent, { input }, ctx) =>
     return task;
   });
 
-const BlueId = z
-  .string()
-  .min(1, { message: 'must not be empty', abort: true })
-  .max(200, 'must be at most 200 characters')
-  .regex(/^\S+$/, 'must not contain spaces');
 const CopyTodosInput = z.object({
   todoIds: z.array(BlueId).min(1, 'give at least one record').max(MAX_BLUE_TODOS, `at most ${MAX_BLUE_TODOS} records a copy`),
   todoListId: BlueId,
   options: z.array(z.enum(BLUE_COPY_OPTIONS)).transform((opts) => [...new Set(opts)]),
 });
-const CozeId = z
-  .string()
-  .trim()
-  .regex(/^\d{1,19}$/, 'a Coze id is a number of 1 to 19 digits, written as a string');
 const CopyCozeEntitiesInput = z.object({
   entities: z
     .array(z.object({ entityId: CozeId, entityType: z.enum(['BOT', 'APP', 'WORKFLOW']) }))

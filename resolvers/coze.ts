@@ -17,7 +17,7 @@ import { submitCopy, watchTask } from './tasking.ts';
 
 /** Coze ids are int64 numbers written as strings; Coze refuses anything else with 4000. */
 const INT64_MAX = 9_223_372_036_854_775_807n;
-const CozeId = z
+export const CozeId = z
   .string()
   .trim()
   .regex(/^\d{1,19}$/, { message: 'a Coze id is a number of 1 to 19 digits, written as a string', abort: true })
