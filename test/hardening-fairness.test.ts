@@ -92,10 +92,11 @@ describe('fair share of the Feishu minute between principals', () => {
     expect(limiter.stats(key, 'bob').recent).toBe(1);
 
     // The next minute: A's queue moves on; what waited longer than the limiter allows is refused (nothing sent).
-    clock.advance(2_000);
+    clock.advance(5_000);
     const all = await aAnswers;
     const succeeded = all.filter((a) => a.status === 'SUCCEEDED').length;
     expect(succeeded).toBeGreaterThanOrEqual(99 + 80);
+    console.info(`fairness: A's burst of 250: ${succeeded} copied within two minutes, ${250 - succeeded} refused RATE_LIMITED (nothing sent)`);
     for (const a of all) if (a.status !== 'SUCCEEDED') expect(a).toMatchObject({ __typename: 'UpstreamError', code: 'RATE_LIMITED' });
 
     // The emulator's counts: every success is one call, no 429, never more than 100 in a window.
