@@ -9,7 +9,8 @@
  *   app token, fetches a new one and is sent once more: the refusal happened at the gateway, so the
  *   copy did not run and sending it again cannot copy twice.
  * - Rate limits: each API allows 100 calls a minute per app (or user). A client-side limiter per API ×
- *   identity keeps copygraph under it (src/rate-limiter.ts); a 429 that still comes (another client of
+ *   identity keeps copygraph under it (src/core/rate-limiter.ts), shared out fairly between the principals
+ *   the calls are made for (the optional `principal` argument); a 429 that still comes (another client of
  *   the same app) is answered as `RATE_LIMITED` with Feishu's `x-ogw-ratelimit-reset`, never retried
  *   here, and holds this identity's later calls back until the reset.
  * - Errors: one mapping (`feishuFailure`) from Feishu's body `code` to `CopyErrorCode`; `x-tt-logid` is
@@ -273,6 +274,14 @@ function identityKey(identity: Identity): string {
   return identity.kind === 'app' ? `app:${identity.keys.appId}` : `user:${createHash('sha256').update(identity.token).digest('hex').slice(0, 24)}`;
 }
 
+/**
+ * Slots of each identity's minute kept for principals below their fair share (see `RateLimiter`'s
+ * `reserve`): a tenth of the budget (10 of Feishu's 100), at least one.
+ */
+export function feishuFairReserve(perMinute: number): number {
+  return perMinute >= 2 ? Math.max(1, Math.floor(perMinute / 10)) : 0;
+}
+
 export class FeishuWikiClient {
   readonly auth: FeishuTokenManager;
   readonly limiter: RateLimiter;
@@ -284,7 +293,13 @@ export class FeishuWikiClient {
     this.#options = options;
     const clock = options.clock ?? systemClock;
     this.auth = new FeishuTokenManager({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs, now: () => clock.now() });
-    this.limiter = new RateLimiter({ limit: options.rateLimitPerMinute, windowMs: 60_000, clock, name: 'feishu' });
+    this.limiter = new RateLimiter({
+      limit: options.rateLimitPerMinute,
+      windowMs: 60_000,
+      clock,
+      name: 'feishu',
+      reserve: feishuFairReserve(options.rateLimitPerMinute),
+    });
     this.budget = options.budget ?? this.limiter;
   }
 
@@ -294,13 +309,13 @@ export class FeishuWikiClient {
   }
 
   /** Copies one node; resolves with the new node as the copy answer gives it. */
-  async copyNode(creds: FeishuCredentials, req: CopyNodeRequest): Promise<WikiNodeModel> {
+  async copyNode(creds: FeishuCredentials, req: CopyNodeRequest, principal?: string): Promise<WikiNodeModel> {
     const body: Record<string, string> = {};
     if (req.targetParentToken) body['target_parent_token'] = req.targetParentToken;
     if (req.targetSpaceId) body['target_space_id'] = req.targetSpaceId;
     if (req.title !== undefined) body['title'] = req.title;
     const path = `/open-apis/wiki/v2/spaces/${encodeURIComponent(req.spaceId)}/nodes/${encodeURIComponent(req.nodeToken)}/copy`;
-    const data = await this.#call(creds, FEISHU_APIS.copy, 'POST', path, JSON.stringify(body), false);
+    const data = await this.#call(creds, FEISHU_APIS.copy, 'POST', path, JSON.stringify(body), false, principal);
     return this.#node(data, 'copy', false);
   }
 
@@ -309,7 +324,12 @@ export class FeishuWikiClient {
    * through `GET /open-apis/wiki/v2/spaces/:space_id/nodes` (获取知识空间子节点列表), 50 a page, at most
    * `MAX_CHILD_PAGES` pages; `complete` is false when there were more.
    */
-  async listChildren(creds: FeishuCredentials, spaceId: string, parentNodeToken: string | undefined): Promise<{ nodes: WikiNodeModel[]; complete: boolean }> {
+  async listChildren(
+    creds: FeishuCredentials,
+    spaceId: string,
+    parentNodeToken: string | undefined,
+    principal?: string,
+  ): Promise<{ nodes: WikiNodeModel[]; complete: boolean }> {
     const nodes: WikiNodeModel[] = [];
     let pageToken: string | undefined;
     for (let page = 0; page < MAX_CHILD_PAGES; page++) {
@@ -323,6 +343,7 @@ export class FeishuWikiClient {
         `/open-apis/wiki/v2/spaces/${encodeURIComponent(spaceId)}/nodes?${query}`,
         undefined,
         true,
+        principal,
       );
       const parsed = NodePage.safeParse(data);
       if (!parsed.success) {
@@ -341,9 +362,9 @@ export class FeishuWikiClient {
   }
 
   /** Reads one node by its node token. */
-  async getNode(creds: FeishuCredentials, nodeToken: string): Promise<WikiNodeModel> {
+  async getNode(creds: FeishuCredentials, nodeToken: string, principal?: string): Promise<WikiNodeModel> {
     const query = new URLSearchParams({ token: nodeToken, obj_type: 'wiki' });
-    const data = await this.#call(creds, FEISHU_APIS.getNode, 'GET', `/open-apis/wiki/v2/spaces/get_node?${query}`, undefined, true);
+    const data = await this.#call(creds, FEISHU_APIS.getNode, 'GET', `/open-apis/wiki/v2/spaces/get_node?${query}`, undefined, true, principal);
     return this.#node(data, 'get_node', true);
   }
 
@@ -351,14 +372,14 @@ export class FeishuWikiClient {
    * Reads several nodes. Feishu has no batch read, so this sends one get_node per token,
    * `GET_NODE_CONCURRENCY` at a time (and within the rate limit). One result per token, in order.
    */
-  async getNodes(creds: FeishuCredentials, nodeTokens: readonly string[]): Promise<(WikiNodeModel | UpstreamFailure)[]> {
+  async getNodes(creds: FeishuCredentials, nodeTokens: readonly string[], principal?: string): Promise<(WikiNodeModel | UpstreamFailure)[]> {
     const results: (WikiNodeModel | UpstreamFailure)[] = new Array(nodeTokens.length);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < nodeTokens.length) {
         const i = next++;
         try {
-          results[i] = await this.getNode(creds, nodeTokens[i] as string);
+          results[i] = await this.getNode(creds, nodeTokens[i] as string, principal);
         } catch (err) {
           if (!(err instanceof UpstreamFailure)) throw err;
           results[i] = err;
@@ -381,13 +402,24 @@ export class FeishuWikiClient {
     return toWikiNode(parsed.data.node);
   }
 
-  /** Sends one authorized, rate-limited call; returns `data` of a `code: 0` answer or throws `UpstreamFailure`. */
-  async #call(creds: FeishuCredentials, api: FeishuApi, method: 'GET' | 'POST', path: string, body: string | undefined, idempotent: boolean): Promise<unknown> {
+  /**
+   * Sends one authorized, rate-limited call; returns `data` of a `code: 0` answer or throws `UpstreamFailure`.
+   * `principal` is whom the call is made for: the identity's minute is shared out fairly between them.
+   */
+  async #call(
+    creds: FeishuCredentials,
+    api: FeishuApi,
+    method: 'GET' | 'POST',
+    path: string,
+    body: string | undefined,
+    idempotent: boolean,
+    principal: string | undefined,
+  ): Promise<unknown> {
     const identity = identityOf(creds);
     const limiterKey = `${api}|${identityKey(identity)}`;
     for (let attempt = 0; ; attempt++) {
       const token = identity.kind === 'user' ? { token: identity.token, fromCache: false } : await this.auth.tenantToken(identity.keys);
-      const res = await this.#send(limiterKey, method, path, body, token.token, idempotent, identity.kind === 'user');
+      const res = await this.#send(limiterKey, principal, method, path, body, token.token, idempotent, identity.kind === 'user');
       const envelope = Envelope.safeParse(parseJson(res.text));
       const code = envelope.success ? envelope.data.code : undefined;
       if (res.status === 200 && code === 0 && envelope.success) return envelope.data.data;
@@ -414,6 +446,7 @@ export class FeishuWikiClient {
 
   async #send(
     limiterKey: string,
+    principal: string | undefined,
     method: 'GET' | 'POST',
     path: string,
     body: string | undefined,
@@ -423,7 +456,7 @@ export class FeishuWikiClient {
   ): Promise<UpstreamResponse> {
     let release: () => void;
     try {
-      release = await this.budget.acquire(limiterKey);
+      release = await this.budget.acquire(limiterKey, principal);
     } catch (err) {
       if (!(err instanceof RateLimitWaitExceeded)) throw err;
       const seconds = Math.ceil(err.retryAfterMs / 1000);

@@ -399,6 +399,11 @@ export class FeishuEmulator {
     for (const [app, t] of this.#currentToken) if (t === token) this.#currentToken.delete(app);
   }
 
+  /** Test inspection: the live tenant tokens issued to an app (to search answers, logs and stores for them). */
+  tenantTokensOf(appId: string): string[] {
+    return [...this.#tenantTokens].filter(([, t]) => t.appId === appId).map(([token]) => token);
+  }
+
   /** Forgets every tenant token of an app, as Feishu does when an app's secret is reset. */
   revokeAppTokens(appId: string): number {
     const tokens = [...this.#tenantTokens].filter(([, t]) => t.appId === appId).map(([token]) => token);

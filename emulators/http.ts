@@ -9,7 +9,7 @@
  *
  * Nothing here imports the gateway: emulators stand in for third-party services.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** A request as an emulator route sees it: body already read, query parsed. */
@@ -58,6 +58,27 @@ export interface Fault {
   readonly delayMs?: number | undefined;
   /** Destroy the socket instead of answering (a connection reset). */
   readonly drop?: boolean | undefined;
+  /**
+   * TEST CONTROL, not a kindness: every `{token}` in the body's strings becomes the bearer token the
+   * call was sent with, as a service that echoes the credential it got in an error message would. The
+   * real services are not known to do this for these APIs [I]; tests use it to prove copygraph scrubs
+   * derived tokens (tenant tokens, access tokens) before they reach an answer, a log line or the store.
+   */
+  readonly echoToken?: boolean | undefined;
+}
+
+/** The bearer token of a request, or "" (for `Fault.echoToken`). */
+function bearerOf(headers: IncomingHttpHeaders): string {
+  const auth = headers.authorization ?? '';
+  return /^Bearer\s+(.+)$/i.exec(auth)?.[1] ?? auth;
+}
+
+/** A fault's body with `{token}` replaced in every string (for `Fault.echoToken`). */
+function echoed(body: unknown, token: string): unknown {
+  if (typeof body === 'string') return body.split('{token}').join(token);
+  if (Array.isArray(body)) return body.map((v) => echoed(v, token));
+  if (body !== null && typeof body === 'object') return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, echoed(v, token)]));
+  return body;
 }
 
 /**
@@ -277,7 +298,8 @@ export async function startEmulatorServer(
           req.socket.destroy();
           return;
         }
-        send(res, { status: fault.status, body: fault.body, headers: fault.headers ?? {} }, extra);
+        const faultBody = fault.echoToken ? echoed(fault.body, bearerOf(req.headers)) : fault.body;
+        send(res, { status: fault.status, body: faultBody, headers: fault.headers ?? {} }, extra);
         return;
       }
       send(res, await found.route.handler({ ...base, params: found.params }), extra);

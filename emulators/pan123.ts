@@ -292,6 +292,11 @@ export class Pan123Emulator {
     return this.#force(taskID, true, failMsg);
   }
 
+  /** Test inspection: every access token issued (to search answers, logs and stores for them). */
+  issuedTokens(): string[] {
+    return [...this.#tokens.keys()];
+  }
+
   /** Makes every issued access token expire now (the next call with one gets body code 401). */
   expireTokens(): number {
     const now = this.control.clock.now();

@@ -13,7 +13,7 @@ import { runCopy } from './results.ts';
 import { referenceFailure, submitCopy } from './tasking.ts';
 
 /** Blue ids (cuid-like, e.g. "clx2…"): letters, digits, `_` and `-` [I], bounded. */
-const Id = z
+export const Id = z
   .string()
   .min(1, { message: 'must not be empty', abort: true })
   .max(200, 'must be at most 200 characters')

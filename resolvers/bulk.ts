@@ -15,22 +15,23 @@ import { InvalidInput } from '../src/core/errors.ts';
 import { BLUE_COPY_OPTIONS, scopedBlueCredentials } from '../datasources/blue.ts';
 import { MAX_BLUE_TODOS, planBlueTodos } from '../src/pollers/blue-bulk.ts';
 import { cozeItemInput, MAX_COZE_ENTITIES, planCozeEntities } from '../src/pollers/coze-bulk.ts';
-import { allowsBlue, allowsCozeWorkspace, allowsFeishuSpace, allowsQiniu, forbidden } from '../src/core/policy.ts';
+import { allowsBlue, allowsCozeSource, allowsCozeWorkspace, allowsFeishuSpace, allowsQiniu, forbidden } from '../src/core/policy.ts';
+import { Id as BlueId } from './blue.ts';
+import { CozeId } from './coze.ts';
+import { OptionalSpaceId, OptionalToken, SpaceId, Token } from './feishu.ts';
+import { Bucket, Key } from './qiniu.ts';
 import { runCopy } from './results.ts';
 import { recordTask, watchTask } from './tasking.ts';
 
 /** The most pairs one `copyObjects` takes. */
 export const MAX_OBJECT_PAIRS = 100_000;
 
-const Bucket = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'a bucket name is 3 to 63 lowercase letters, digits and hyphens, not starting or ending with a hyphen');
-const Key = z
-  .string()
-  .min(1, 'the key must not be empty')
-  .refine((k) => Buffer.byteLength(k, 'utf8') <= 750, 'the key must be at most 750 bytes');
+// The shapes of the single copies (one statement of each documented shape, for both).
 const Location = z.object({ bucket: Bucket, key: Key });
-const KeyPrefix = z.string().refine((k) => Buffer.byteLength(k, 'utf8') <= 750, 'a prefix is at most 750 bytes');
+const KeyPrefix = z
+  .string()
+  .refine((k) => !/\p{Cs}/u.test(k), { message: 'a prefix must be well-formed text (no lone surrogates)', abort: true })
+  .refine((k) => Buffer.byteLength(k, 'utf8') <= 750, 'a prefix is at most 750 bytes');
 
 const CopyObjectsInput = z
   .object({
@@ -62,23 +63,12 @@ const CopyObjectsInput = z
     });
   });
 
-const Token = z
-  .string()
-  .min(1, { message: 'must not be empty', abort: true })
-  .max(999, 'must be at most 999 characters')
-  .regex(/^\S+$/, 'must not contain spaces');
-const OptionalToken = z
-  .string()
-  .max(999)
-  .regex(/^\S*$/, 'must not contain spaces')
-  .nullish()
-  .transform((v) => (v ? v : undefined));
 const CopyWikiTreeInput = z
   .object({
-    spaceId: Token,
+    spaceId: SpaceId,
     nodeToken: Token,
     targetParentToken: OptionalToken,
-    targetSpaceId: OptionalToken,
+    targetSpaceId: OptionalSpaceId,
     title: z
       .string()
       .nullish()
@@ -158,11 +148,11 @@ Mutation.copyWikiTree = (_parent, { input }, ctx) =>
     }
     const creds = requireCredentials(ctx.credentials, 'feishu');
     const feishu = ctx.services.feishu;
-    const source = await feishu.getNode(creds, request.nodeToken);
+    const source = await feishu.getNode(creds, request.nodeToken, ctx.principal.id);
     if (source.spaceId !== request.spaceId) throw new InvalidInput([{ path: 'nodeToken', message: `the node is not in space ${request.spaceId}` }]);
     let targetSpaceId = request.targetSpaceId;
     if (request.targetParentToken) {
-      const target = await feishu.getNode(creds, request.targetParentToken);
+      const target = await feishu.getNode(creds, request.targetParentToken, ctx.principal.id);
       if (targetSpaceId && target.spaceId !== targetSpaceId) {
         throw new InvalidInput([{ path: 'targetParentToken', message: `the target parent is not in space ${targetSpaceId}` }]);
       }
@@ -171,7 +161,7 @@ Mutation.copyWikiTree = (_parent, { input }, ctx) =>
       let up: string | null = target.parentNodeToken;
       for (let i = 0; up && target.spaceId === source.spaceId && i < MAX_ANCESTOR_CHECK; i++) {
         if (up === source.nodeToken) throw new InvalidInput([{ path: 'targetParentToken', message: 'the target lies inside the tree to copy' }]);
-        up = (await feishu.getNode(creds, up)).parentNodeToken;
+        up = (await feishu.getNode(creds, up, ctx.principal.id)).parentNodeToken;
       }
     }
     const watch = planFeishuTree({
@@ -189,20 +179,11 @@ Mutation.copyWikiTree = (_parent, { input }, ctx) =>
     return task;
   });
 
-const BlueId = z
-  .string()
-  .min(1, { message: 'must not be empty', abort: true })
-  .max(200, 'must be at most 200 characters')
-  .regex(/^\S+$/, 'must not contain spaces');
 const CopyTodosInput = z.object({
   todoIds: z.array(BlueId).min(1, 'give at least one record').max(MAX_BLUE_TODOS, `at most ${MAX_BLUE_TODOS} records a copy`),
   todoListId: BlueId,
   options: z.array(z.enum(BLUE_COPY_OPTIONS)).transform((opts) => [...new Set(opts)]),
 });
-const CozeId = z
-  .string()
-  .trim()
-  .regex(/^\d{1,19}$/, 'a Coze id is a number of 1 to 19 digits, written as a string');
 const CopyCozeEntitiesInput = z.object({
   entities: z
     .array(z.object({ entityId: CozeId, entityType: z.enum(['BOT', 'APP', 'WORKFLOW']) }))
@@ -237,6 +218,15 @@ Mutation.copyCozeEntities = (_parent, { input }, ctx) =>
   runCopy(ctx, { operation: 'copyCozeEntities', provider: Provider.COZE, schema: CopyCozeEntitiesInput, input }, async (request) => {
     if (!allowsCozeWorkspace(ctx.policy, request.toWorkspaceId ?? undefined)) {
       throw forbidden(Provider.COZE, request.toWorkspaceId ? `the workspace ${request.toWorkspaceId}` : 'a copy without toWorkspaceId');
+    }
+    if (ctx.policy) {
+      // Every source: listed in the policy, or a copy this principal made (see copyCozeEntity); no Coze call.
+      const own = await ctx.loaders.cozeEntities.loadMany(request.entities.map((e) => e.entityId));
+      const refused = request.entities.find((e, i) => {
+        const copy = own[i];
+        return !allowsCozeSource(ctx.policy, e.entityId, copy instanceof Error ? undefined : copy?.workspaceId);
+      });
+      if (refused) throw forbidden(Provider.COZE, `the entity ${refused.entityId} as a copy source`);
     }
     requireCredentials(ctx.credentials, 'coze');
     const task = await recordTask(ctx, Provider.COZE, {

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { CozeEntityRef } from '../datasources/coze.ts';
 import { requireCredentials } from '../src/core/credentials.ts';
-import { allowsCozeWorkspace, forbidden } from '../src/core/policy.ts';
+import { allowsCozeSource, allowsCozeWorkspace, forbidden } from '../src/core/policy.ts';
 import { Provider } from '../src/core/errors.ts';
 import type { CozeEntityResolvers, MutationResolvers } from '../src/generated/resolvers-types.ts';
 import type { CozeWatchState } from '../src/pollers/coze.ts';
@@ -17,7 +17,7 @@ import { submitCopy, watchTask } from './tasking.ts';
 
 /** Coze ids are int64 numbers written as strings; Coze refuses anything else with 4000. */
 const INT64_MAX = 9_223_372_036_854_775_807n;
-const CozeId = z
+export const CozeId = z
   .string()
   .trim()
   .regex(/^\d{1,19}$/, { message: 'a Coze id is a number of 1 to 19 digits, written as a string', abort: true })
@@ -40,6 +40,10 @@ export const Mutation: MutationResolvers = {
       // The source's workspace is not known before the call: under a policy the target must be named and allowed.
       if (!allowsCozeWorkspace(ctx.policy, request.toWorkspaceId)) {
         throw forbidden(Provider.COZE, request.toWorkspaceId ? `the workspace ${request.toWorkspaceId}` : 'a copy without toWorkspaceId');
+      }
+      // The source: listed in the policy, or a copy this principal made (its tasks say where it went); no Coze call.
+      if (ctx.policy && !allowsCozeSource(ctx.policy, request.entityId, (await ctx.loaders.cozeEntities.load(request.entityId))?.workspaceId)) {
+        throw forbidden(Provider.COZE, `the entity ${request.entityId} as a copy source`);
       }
       const summary = { __typename: 'CozeCopyRequest', ...request, toWorkspaceId: request.toWorkspaceId ?? null } as const;
       const creds = requireCredentials(ctx.credentials, 'coze');

@@ -22,8 +22,12 @@ const TOKEN_MESSAGE = 'a Feishu token is letters, digits, _ and -';
 /** Space ids are int64 numbers written as strings (documented example "6946843325487912356"). */
 const SPACE_SHAPE = /^\d{1,19}$/;
 const SPACE_MESSAGE = 'a Feishu space id is a number of 1 to 19 digits, written as a string';
-const Token = z.string().min(1, { message: 'must not be empty', abort: true }).max(999, 'must be at most 999 characters').regex(TOKEN_SHAPE, TOKEN_MESSAGE);
-const SpaceId = z.string().min(1, { message: 'must not be empty', abort: true }).regex(SPACE_SHAPE, SPACE_MESSAGE);
+export const Token = z
+  .string()
+  .min(1, { message: 'must not be empty', abort: true })
+  .max(999, 'must be at most 999 characters')
+  .regex(TOKEN_SHAPE, TOKEN_MESSAGE);
+export const SpaceId = z.string().min(1, { message: 'must not be empty', abort: true }).regex(SPACE_SHAPE, SPACE_MESSAGE);
 /** An optional target: null, absent and '' all mean "not given", and nothing is sent for it. */
 const optional = (shape: RegExp, message: string) =>
   z
@@ -32,8 +36,8 @@ const optional = (shape: RegExp, message: string) =>
     .refine((v) => v === '' || shape.test(v), message)
     .nullish()
     .transform((v) => (v ? v : undefined));
-const OptionalToken = optional(TOKEN_SHAPE, TOKEN_MESSAGE);
-const OptionalSpaceId = optional(SPACE_SHAPE, SPACE_MESSAGE);
+export const OptionalToken = optional(TOKEN_SHAPE, TOKEN_MESSAGE);
+export const OptionalSpaceId = optional(SPACE_SHAPE, SPACE_MESSAGE);
 
 const CopyWikiNodeInput = z
   .object({
@@ -67,7 +71,7 @@ export const Mutation: MutationResolvers = {
       return submitCopy(
         ctx,
         Provider.FEISHU,
-        () => ctx.services.feishu.copyNode(creds, request),
+        () => ctx.services.feishu.copyNode(creds, request, ctx.principal.id),
         (node) => {
           // The copy answer is the full node: a reference to it later needs no get_node, and the parent's cached answers are dropped.
           ctx.loaders.wikiNodeCopied(node);

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { Provider } from '../src/core/errors.ts';
 import { requireCredentials } from '../src/core/credentials.ts';
-import { allowsPan123Folder, forbidden } from '../src/core/policy.ts';
+import { allowsPan123Folder, allowsPan123Sources, forbidden } from '../src/core/policy.ts';
 import type { MutationResolvers, PanImageCopyResolvers } from '../src/generated/resolvers-types.ts';
 import { type AdvanceOutcome, advancePan123Copy, type PanImageCopyRef, planPan123Copy } from '../src/pollers/pan123.ts';
 import { type TaskChange, TaskStatus } from '../src/tasks/model.ts';
@@ -44,6 +44,7 @@ export const Mutation: MutationResolvers = {
   copyImages: (_parent, { input }, ctx) =>
     runCopy(ctx, { operation: 'copyImages', provider: Provider.PAN123, schema: CopyImagesInput, input }, async ({ fileIds, toParentFileId }) => {
       if (!allowsPan123Folder(ctx.policy, toParentFileId)) throw forbidden(Provider.PAN123, `the image-host folder "${toParentFileId}"`);
+      if (!allowsPan123Sources(ctx.policy, fileIds)) throw forbidden(Provider.PAN123, 'drive files not listed in its policy as copy sources');
       const creds = requireCredentials(ctx.credentials, 'pan123');
       const pan123 = ctx.services.pan123;
       // Bad client credentials are refused here, before a task is recorded.

@@ -13,11 +13,11 @@ import { runCopy } from './results.ts';
 import { submitCopy } from './tasking.ts';
 
 /** Qiniu bucket names: 3–63 characters, lowercase letters, digits and hyphens, not starting or ending with a hyphen. */
-const Bucket = z
+export const Bucket = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'a bucket name is 3 to 63 lowercase letters, digits and hyphens, not starting or ending with a hyphen');
 /** Keys are 1 to 750 bytes of UTF-8: well-formed text (a lone surrogate has no UTF-8 form). */
-const Key = z
+export const Key = z
   .string()
   .min(1, { message: 'the key must not be empty', abort: true })
   .refine((k) => !/\p{Cs}/u.test(k), { message: 'the key must be well-formed text (no lone surrogates)', abort: true })

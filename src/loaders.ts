@@ -77,7 +77,7 @@ export class Loaders {
         const creds = this.credentials.feishu;
         if (!creds) return tokens.map(() => missingCredentials('feishu'));
         try {
-          return await this.services.wikiNodes.read(feishuScope(creds), tokens, (missing) => this.services.feishu.getNodes(creds, missing));
+          return await this.services.wikiNodes.read(feishuScope(creds), tokens, (missing) => this.services.feishu.getNodes(creds, missing, this.owner));
         } catch (err) {
           return tokens.map(() => (err instanceof Error ? err : new Error(String(err))));
         }

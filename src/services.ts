@@ -3,7 +3,7 @@
  * task service and watcher, and one datasource client per provider.
  */
 import { QiniuClient } from '../datasources/qiniu.ts';
-import { FeishuWikiClient } from '../datasources/feishu-wiki.ts';
+import { FeishuWikiClient, feishuFairReserve } from '../datasources/feishu-wiki.ts';
 import { BlueClient } from '../datasources/blue.ts';
 import { CozeClient } from '../datasources/coze.ts';
 import { Pan123Client } from '../datasources/pan123.ts';
@@ -167,7 +167,14 @@ export async function openSharedEngine(config: Config, logger: Logger, overrides
     const pollBudget = (scope: string, perSecond: number) =>
       new SharedRateBudget({ pool: store.pool, scope, limit: perSecond, windowMs: 1000, maxWaitMs: 30_000, maxQueue: 100_000 });
     const shared: SharedBudgets = overrides.shared ?? {
-      feishu: new SharedRateBudget({ pool: store.pool, scope: 'feishu', limit: config.feishuRateLimitPerMinute, windowMs: 60_000, clock }),
+      feishu: new SharedRateBudget({
+        pool: store.pool,
+        scope: 'feishu',
+        limit: config.feishuRateLimitPerMinute,
+        windowMs: 60_000,
+        clock,
+        reserve: feishuFairReserve(config.feishuRateLimitPerMinute),
+      }),
       polls: { coze: pollBudget('coze-polls', config.pollsPerSecond.coze), pan123: pollBudget('pan123-polls', config.pollsPerSecond.pan123) },
       blueListLock: createPostgresLock(store.pool, 'blue-list'),
     };

@@ -440,12 +440,15 @@ describe('client-side rate limit', () => {
     const key = app.services.feishu.limiterKey(FEISHU_APIS.copy, { appId: D.appId, appSecret: D.appSecret });
     const answers = Promise.all(Array.from({ length: 150 }, () => copyOnce()));
 
-    // 100 go through; 50 wait in copygraph, not at Feishu.
+    // 91 go through at once (90, and the first of the 10 slots kept for other principals, which a lone
+    // principal gets one every 6 s); the rest wait in copygraph, not at Feishu.
     await eventually(() => {
       const s = limiter.stats(key);
-      return s.inFlight === 0 && s.recent === 100 && s.queued === 50 ? true : undefined;
+      return s.inFlight === 0 && s.recent >= 91 && s.recent + s.queued === 150 ? true : undefined;
     });
-    expect(emu.callLog(FEISHU_ROUTES.copy)).toHaveLength(100);
+    const sent = emu.callLog(FEISHU_ROUTES.copy).length;
+    expect(sent).toBeGreaterThanOrEqual(91);
+    expect(sent).toBeLessThanOrEqual(100);
 
     // A minute of (emulator) time later the window has room again.
     clock.advance(61_000);

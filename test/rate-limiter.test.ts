@@ -168,3 +168,76 @@ describe('RateLimiter', () => {
     expect(() => new RateLimiter({ limit: 1, windowMs: 0 })).toThrow(RangeError);
   });
 });
+
+describe('RateLimiter fairness between principals', () => {
+  /** Starts `n` acquisitions for `principal`, granted calls answered at once (each keeps its slot a window). */
+  function calls(limiter: RateLimiter, key: string, principal: string, n: number, log: string[]) {
+    const granted: number[] = [];
+    for (let i = 0; i < n; i++) {
+      limiter.acquire(key, principal).then(
+        (release) => {
+          log.push(principal);
+          granted.push(i);
+          release();
+        },
+        () => {},
+      );
+    }
+    return granted;
+  }
+
+  it("serves waiting principals round robin: B's calls are not queued behind A's whole burst", async () => {
+    const clock = new ManualClock(0);
+    const limiter = new RateLimiter({ limit: 10, windowMs: 1000, clock, maxWaitMs: 100_000 });
+    const log: string[] = [];
+    calls(limiter, 'k', 'A', 40, log);
+    await settle();
+    calls(limiter, 'k', 'B', 3, log);
+    await settle();
+    expect(log).toEqual(Array(10).fill('A'));
+    clock.advance(1000);
+    await settle();
+    // The next window: B's three calls are interleaved with A's, A takes the rest.
+    expect(log.slice(10)).toEqual(['A', 'B', 'A', 'B', 'A', 'B', 'A', 'A', 'A', 'A']);
+  });
+
+  it('keeps a reserve for a principal below its fair share, yet a lone principal still uses the whole window', async () => {
+    const clock = new ManualClock(0);
+    const limiter = new RateLimiter({ limit: 100, windowMs: 60_000, clock, reserve: 10, maxWaitMs: 1_000_000 });
+    const log: string[] = [];
+    const a = calls(limiter, 'k', 'A', 250, log);
+    await settle();
+    // 90 at once and the first reserve slot; the other 9 reserve slots are held back.
+    expect(a).toHaveLength(91);
+    // B's single call arrives 1 s later and finds a reserve slot at once.
+    clock.advance(1000);
+    const b = calls(limiter, 'k', 'B', 1, log);
+    await settle();
+    expect(b).toHaveLength(1);
+    // A alone drips the rest of the reserve in over the minute (one every 6 s): the budget is not wasted.
+    for (let t = 1000; t < 59_000; t += 1000) {
+      clock.advance(1000);
+      await settle();
+    }
+    expect(a.length + b.length).toBe(100);
+    expect(log.filter((p) => p === 'A')).toHaveLength(99);
+    // Never more than 100 in a window.
+    expect(limiter.stats('k').recent + limiter.stats('k').inFlight).toBeLessThanOrEqual(100);
+  });
+
+  it('a reserve of 0 is plain round robin; maxQueue counts per principal', async () => {
+    const clock = new ManualClock(0);
+    const limiter = new RateLimiter({ limit: 2, windowMs: 1000, clock, maxQueue: 3 });
+    const a = burst(limiter, 'k', 2 + 3 + 1);
+    await settle();
+    expect(a.granted).toHaveLength(2);
+    expect(a.refused).toHaveLength(1);
+    let bRefused = false;
+    limiter.acquire('k', 'B').catch(() => {
+      bRefused = true;
+    });
+    await settle();
+    expect(bRefused).toBe(false);
+    expect(limiter.stats('k', 'B').queued).toBe(1);
+  });
+});

@@ -25,9 +25,28 @@ const ProviderPolicySchema = {
     .strict(),
   feishu: z.object({ spaces: z.array(Id) }).strict(),
   blue: z.object({ companies: z.array(Id), projects: z.array(Id).optional() }).strict(),
-  coze: z.object({ workspaces: z.array(Id) }).strict(),
-  /** Image-host folders a copy may write into ("" is the root). */
-  pan123: z.object({ folders: z.array(z.string().max(128)) }).strict(),
+  coze: z
+    .object({
+      workspaces: z.array(Id),
+      /**
+       * Entities (bot, app, workflow ids) this key may copy from. Coze has no documented read that says
+       * which workspace an entity is in, so the operator lists the tenant's own; copies this key made
+       * through copygraph (into one of its workspaces) are allowed as sources too.
+       */
+      entities: z.array(Id).optional(),
+    })
+    .strict(),
+  pan123: z
+    .object({
+      /** Image-host folders a copy may write into ("" is the root). */
+      folders: z.array(z.string().max(128)),
+      /**
+       * Drive (云盘) file or folder ids this key may copy from, exactly (the copy API takes either;
+       * copygraph cannot tell without a drive call which folder a file lies in, so it does not guess).
+       */
+      sourceFileIds: z.array(z.string().regex(/^[1-9]\d{0,19}$/)).optional(),
+    })
+    .strict(),
 };
 
 const PrincipalPolicySchema = z
@@ -86,6 +105,24 @@ export function allowsBlue(policy: PrincipalPolicy | undefined, companyId: strin
 export function allowsCozeWorkspace(policy: PrincipalPolicy | undefined, workspaceId: string | undefined): boolean {
   if (!policy) return true;
   return workspaceId !== undefined && (policy.coze?.workspaces.includes(workspaceId) ?? false);
+}
+
+/**
+ * A Coze copy source: allowed when the policy lists the entity, or when `ownCopyWorkspace` (the
+ * workspace of this principal's own earlier copy with that id, read from its tasks) is allowed.
+ */
+export function allowsCozeSource(policy: PrincipalPolicy | undefined, entityId: string, ownCopyWorkspace: string | null | undefined): boolean {
+  if (!policy) return true;
+  if (!policy.coze) return false;
+  if (policy.coze.entities?.includes(entityId)) return true;
+  return ownCopyWorkspace !== undefined && ownCopyWorkspace !== null && policy.coze.workspaces.includes(ownCopyWorkspace);
+}
+
+/** 123pan copy sources: every drive id must be listed in the policy. */
+export function allowsPan123Sources(policy: PrincipalPolicy | undefined, fileIds: readonly string[]): boolean {
+  if (!policy) return true;
+  const allowed = new Set(policy.pan123?.sourceFileIds ?? []);
+  return fileIds.every((id) => allowed.has(id));
 }
 
 export function allowsPan123Folder(policy: PrincipalPolicy | undefined, folderId: string): boolean {

@@ -114,7 +114,7 @@ export class FeishuTreePoller {
       const input = inputOf(item);
 
       if (state.inFlight === seq && item.status === ItemStatus.PENDING) {
-        const settled = await this.#settle(creds, task.id, state, item, input, await targetOf(input));
+        const settled = await this.#settle(creds, task.owner, task.id, state, item, input, await targetOf(input));
         state.inFlight = null;
         await save();
         if (!settled) continue;
@@ -135,13 +135,17 @@ export class FeishuTreePoller {
           state.inFlight = seq;
           await save();
           try {
-            const copy = await this.client.copyNode(creds, {
-              spaceId: state.spaceId,
-              nodeToken: item.itemId,
-              targetParentToken: parent ? (parent.result ?? undefined) : (state.targetParentToken ?? undefined),
-              targetSpaceId: state.targetSpaceId,
-              title: input.p < 0 ? (state.title ?? undefined) : undefined,
-            });
+            const copy = await this.client.copyNode(
+              creds,
+              {
+                spaceId: state.spaceId,
+                nodeToken: item.itemId,
+                targetParentToken: parent ? (parent.result ?? undefined) : (state.targetParentToken ?? undefined),
+                targetSpaceId: state.targetSpaceId,
+                title: input.p < 0 ? (state.title ?? undefined) : undefined,
+              },
+              task.owner,
+            );
             await this.items.finish(task.id, [{ seq, status: ItemStatus.SUCCEEDED, result: copy.nodeToken }]);
             if (seq === 0) state.top = { ...copy };
             state.inFlight = null;
@@ -162,7 +166,7 @@ export class FeishuTreePoller {
 
       // Children of a copied node, within maxDepth: stored at fixed positions, then counted.
       if (item.status === ItemStatus.SUCCEEDED && input.c && input.d < state.maxDepth) {
-        const { nodes: children } = await this.client.listChildren(creds, state.spaceId, item.itemId);
+        const { nodes: children } = await this.client.listChildren(creds, state.spaceId, item.itemId, task.owner);
         await this.items.add(
           task.id,
           state.nextSeq,
@@ -187,6 +191,7 @@ export class FeishuTreePoller {
   /** Finds the copy of an item whose copy answer was lost; returns true when the item is settled. */
   async #settle(
     creds: FeishuCredentials,
+    owner: string,
     taskId: string,
     state: FeishuTreeWatch,
     item: StoredItem,
@@ -194,7 +199,7 @@ export class FeishuTreePoller {
     target: string | undefined,
   ): Promise<boolean> {
     const title = input.p < 0 && state.title !== null ? state.title : input.t;
-    const { nodes: siblings } = await this.client.listChildren(creds, state.targetSpaceId, target);
+    const { nodes: siblings } = await this.client.listChildren(creds, state.targetSpaceId, target, owner);
     const known = new Set<string>();
     for (let after = -1; ; ) {
       const page = await this.items.page(taskId, 1000, after, ItemStatus.SUCCEEDED);

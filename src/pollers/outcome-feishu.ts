@@ -50,11 +50,13 @@ export class FeishuOutcomeLookup implements OutcomeLookup<FeishuOutcomeDetail> {
     return parsed.success ? parsed.data : undefined;
   }
 
-  async look(detail: FeishuOutcomeDetail, credentials: UpstreamCredentials, since: Date): Promise<Finding> {
+  async look(detail: FeishuOutcomeDetail, credentials: UpstreamCredentials, since: Date, principal?: string): Promise<Finding> {
     const creds = requireCredentials(credentials, 'feishu');
-    const title = detail.title ?? (await this.client.getNode(creds, detail.nodeToken)).title;
-    const spaceId = detail.targetParentToken ? (await this.client.getNode(creds, detail.targetParentToken)).spaceId : (detail.targetSpaceId ?? detail.spaceId);
-    const { nodes, complete } = await this.client.listChildren(creds, spaceId, detail.targetParentToken);
+    const title = detail.title ?? (await this.client.getNode(creds, detail.nodeToken, principal)).title;
+    const spaceId = detail.targetParentToken
+      ? (await this.client.getNode(creds, detail.targetParentToken, principal)).spaceId
+      : (detail.targetSpaceId ?? detail.spaceId);
+    const { nodes, complete } = await this.client.listChildren(creds, spaceId, detail.targetParentToken, principal);
     const under = detail.targetParentToken ? `node ${detail.targetParentToken}` : `the top of space ${spaceId}`;
     const after = Math.floor((since.getTime() - CLOCK_SKEW_MS) / 1000) * 1000;
     const created = (n: WikiNodeModel) => (n.nodeCreateTime ? Date.parse(n.nodeCreateTime) : Number.NEGATIVE_INFINITY);

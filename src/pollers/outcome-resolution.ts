@@ -30,8 +30,8 @@ export interface OutcomeLookup<D> {
   readonly provider: Provider;
   /** Reads back the `detail` stored with the task; undefined when it is not this lookup's. */
   parse(detail: unknown): D | undefined;
-  /** Looks once. Throws `UpstreamFailure` when the lookup call itself fails. */
-  look(detail: D, credentials: UpstreamCredentials, since: Date): Promise<Finding>;
+  /** Looks once, on behalf of `principal` (the task's owner). Throws `UpstreamFailure` when the lookup call itself fails. */
+  look(detail: D, credentials: UpstreamCredentials, since: Date, principal?: string): Promise<Finding>;
 }
 
 export interface OutcomeWatch {
@@ -78,7 +78,7 @@ export class OutcomePoller<D> implements TaskPoller {
     const elapsed = this.#now() - since.getTime();
     let finding: Finding;
     try {
-      finding = await this.lookup.look(detail, credentials, since);
+      finding = await this.lookup.look(detail, credentials, since, task.owner);
     } catch (err) {
       if (!isUpstreamFailure(err)) throw err;
       if (elapsed < this.options.giveUpMs) return undefined; // look again later
