@@ -37,6 +37,11 @@ export interface TaskStore {
   listBefore(owner: string, filter: TaskListFilter, last: number, before?: string | undefined): Promise<TaskPage>;
   /** How many of one owner's tasks match the filter (`CopyTaskConnection.totalCount`). */
   count(owner: string, filter: TaskListFilter): Promise<number>;
+  /**
+   * How many of one owner's tasks are not final, counted up to `limit` (the quota of copies in
+   * progress asks only whether the limit is reached). Optional: without it the quota pages `list`.
+   */
+  countActive?(owner: string, limit: number): Promise<number>;
   /** Every task not yet final, oldest first (for the watcher to resume). */
   listActive(): Promise<CopyTaskRecord[]>;
   /**
@@ -97,6 +102,7 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
     );
     CREATE INDEX IF NOT EXISTS tasks_owner_seq ON tasks (owner, seq DESC);
     CREATE INDEX IF NOT EXISTS tasks_active ON tasks (status) WHERE status NOT IN ${FINAL_STATUSES};
+    CREATE INDEX IF NOT EXISTS tasks_owner_active ON tasks (owner) WHERE status NOT IN ${FINAL_STATUSES};
     CREATE INDEX IF NOT EXISTS tasks_finished_at ON tasks (json_extract(doc, '$.finishedAt')) WHERE status IN ${FINAL_STATUSES};
   `);
   const insertStmt = db.prepare('INSERT INTO tasks (id, owner, provider, status, version, doc) VALUES (?, ?, ?, ?, ?, ?)');
@@ -106,6 +112,10 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
   const getManyStmt = db.prepare<[string], Row>('SELECT seq, doc FROM tasks WHERE id IN (SELECT value FROM json_each(?))');
   const activeStmt = db.prepare<[], Row>(`SELECT seq, doc FROM tasks WHERE status NOT IN ${FINAL_STATUSES} ORDER BY seq`);
   const pingStmt = db.prepare('SELECT 1');
+  // The WHERE clause repeats the partial index's own, so the count reads only the owner's active rows.
+  const countActiveStmt = db.prepare<[string, number], { n: number }>(
+    `SELECT count(*) AS n FROM (SELECT 1 FROM tasks WHERE owner = ? AND status NOT IN ${FINAL_STATUSES} LIMIT ?)`,
+  );
   // ISO-8601 UTC timestamps (toISOString) order as strings; the expression matches the partial index.
   const deleteFinishedStmt = db.prepare(
     `DELETE FROM tasks WHERE seq IN (SELECT seq FROM tasks WHERE status IN ${FINAL_STATUSES} AND json_extract(doc, '$.finishedAt') < ? ORDER BY json_extract(doc, '$.finishedAt') LIMIT ?)`,
@@ -185,6 +195,9 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
       let stmt = countStatements.get(sql);
       if (!stmt) countStatements.set(sql, (stmt = db.prepare<(string | number)[], { n: number }>(sql)));
       return stmt.get(...args)?.n ?? 0;
+    },
+    async countActive(owner, limit) {
+      return countActiveStmt.get(owner, limit)?.n ?? 0;
     },
     async listActive() {
       return activeStmt.all().map(parse);
