@@ -86,8 +86,20 @@ export interface SqliteTaskStore extends TaskStore {
 export function createSqliteTaskStore(path: string): SqliteTaskStore {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
+  // WAL with synchronous = NORMAL: a commit is durable once it returns against a crash of the process
+  // (what the crash-window promise needs: the task is in the store before the answer); the WAL is
+  // fsynced at each checkpoint, so an OS crash or power loss may lose the last commits, never corrupts.
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
+  // Checkpoints off the request path: SQLite's automatic one runs inside whichever commit crosses 1,000
+  // WAL pages (copying them and two fsyncs, measured at ~60% of an insert's cost under load). A passive
+  // checkpoint once a second instead copies each hot page once, never waits for readers or writers,
+  // and keeps the same durability (close() checkpoints the rest).
+  const checkpoints = path === ':memory:' ? undefined : setInterval(() => checkpoint(db), CHECKPOINT_INTERVAL_MS);
+  if (checkpoints) {
+    db.pragma('wal_autocheckpoint = 0');
+    checkpoints.unref();
+  }
   // Tables that hang off tasks declare ON DELETE CASCADE: retention deletes their rows with the task.
   db.pragma('foreign_keys = ON');
   db.exec(`
@@ -214,7 +226,18 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
       }
     },
     async close() {
+      if (checkpoints) clearInterval(checkpoints);
       if (db.open) db.close();
     },
   };
+}
+
+const CHECKPOINT_INTERVAL_MS = 1_000;
+
+function checkpoint(db: Database.Database): void {
+  try {
+    if (db.open) db.pragma('wal_checkpoint(PASSIVE)');
+  } catch {
+    // SQLITE_BUSY or a closed handle: the next tick tries again; nothing is lost meanwhile (the WAL holds it).
+  }
 }
