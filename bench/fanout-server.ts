@@ -13,6 +13,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { writeHeapSnapshot } from 'node:v8';
 import { pino } from 'pino';
 import { startApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
@@ -76,6 +77,10 @@ async function command(cmd: { op: string; n?: number; ids?: string[] }): Promise
         await tasks.change(task, { progress: { completed: (task.progress?.completed ?? 0) + 1, total: task.progress?.total ?? 10 } });
       }
       return { at };
+    }
+    case 'heapsnapshot': {
+      gc?.();
+      return { file: writeHeapSnapshot() };
     }
     default:
       return { error: `unknown op ${cmd.op}` };

@@ -43,7 +43,10 @@ const pan = new Pan123Emulator({ perTaskMs: 3_600_000 });
 pan.seedDemo();
 const panServer = await pan.start({ port: 0, host: '127.0.0.1' });
 
-const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/fanout-server.ts'], {
+// BENCH_CPU_PROF=dir: the server process writes a V8 CPU profile there (bench/profile-summary.mjs).
+const profDir = process.env['BENCH_CPU_PROF'];
+const profFlags = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+const child = spawn(process.execPath, [...profFlags, '--expose-gc', '--import', 'tsx', 'bench/fanout-server.ts'], {
   stdio: ['pipe', 'pipe', 'inherit'],
   env: { ...process.env, BENCH_PAN123_URL: panServer.url },
 });
@@ -79,8 +82,11 @@ function wsSubscriber(taskId: string, onFirst: () => void): Sub {
   const sub: Sub = { taskId, events: 0, close: () => socket.terminate() };
   const socket = new WebSocket(urls.ws, 'graphql-transport-ws', { perMessageDeflate: false });
   socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${FANOUT_KEY}` } })));
+  // Read without JSON.parse: thousands of clients share this process, the client must not be what is measured.
   socket.on('message', (raw) => {
-    const msg = JSON.parse(String(raw)) as { type: string };
+    const text = String(raw);
+    const type = /"type":"([a-z_]+)"/.exec(text)?.[1];
+    const msg = { type };
     if (msg.type === 'connection_ack') {
       socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: WATCH, variables: { id: taskId } } }));
     } else if (msg.type === 'next') {
@@ -88,7 +94,7 @@ function wsSubscriber(taskId: string, onFirst: () => void): Sub {
       if (sub.events === 1) onFirst();
       else if (sub.events === 2) sub.changedAt = now();
     } else if (msg.type === 'error') {
-      sub.failed ??= `error: ${String(raw).slice(0, 120)}`;
+      sub.failed ??= `error: ${text.slice(0, 120)}`;
     }
   });
   socket.on('unexpected-response', (_req, res) => {
@@ -154,6 +160,9 @@ async function upstreamRate(): Promise<number> {
   return ((pan.control.calls() - before) * 1000) / WINDOW_MS;
 }
 
+let firstPhase: string | undefined;
+let snapBefore: string | undefined;
+
 interface Phase {
   readonly name: string;
   readonly subscribers: number;
@@ -171,6 +180,10 @@ interface Phase {
 
 async function phase(name: string, taskIds: readonly string[], perTask: number, open: typeof wsSubscriber): Promise<Phase> {
   const pollsBefore = await upstreamRate();
+  if (process.env['BENCH_HEAP_SNAPSHOT'] && !firstPhase) {
+    firstPhase = name;
+    snapBefore = (await server<{ file: string }>({ op: 'heapsnapshot' })).file;
+  }
   const m0 = await server<{ rss: number; heapUsed: number }>({ op: 'rss' });
   const total = taskIds.length * perTask;
   const subs: Sub[] = [];
@@ -194,6 +207,9 @@ async function phase(name: string, taskIds: readonly string[], perTask: number, 
   const openSeconds = (now() - started) / 1000;
   await sleep(500);
   const m1 = await server<{ rss: number; heapUsed: number }>({ op: 'rss' });
+  // BENCH_HEAP_SNAPSHOT=1: heap snapshots of the server before and with the subscribers of the first phase.
+  if (process.env['BENCH_HEAP_SNAPSHOT'] && name === firstPhase)
+    console.error(`heap snapshots: ${snapBefore} ${(await server<{ file: string }>({ op: 'heapsnapshot' })).file}`);
   const pollsDuring = await upstreamRate();
 
   const { at } = await server<{ at: Record<string, number> }>({ op: 'change', ids: taskIds });
