@@ -47,6 +47,7 @@ async function post(url: string, query: string, variables: Record<string, unknow
     body: JSON.stringify({ query, variables }),
   });
   const body = (await res.json()) as { data?: Answer; errors?: unknown };
+  if (!res.ok || body.errors) console.error(`replicas: a request failed: HTTP ${res.status} ${JSON.stringify(body).slice(0, 400)}`);
   return res.ok && !body.errors ? body.data : undefined;
 }
 

@@ -234,6 +234,22 @@ describe.each(engines)('TaskStore contract ($name)', ({ open }) => {
   });
 });
 
+describe('SQLite copies in progress', () => {
+  it('are counted again from the file when it is opened again (after a restart)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'copygraph-store-'));
+    dirs.push(dir);
+    const first = createSqliteTaskStore(join(dir, 'tasks.sqlite'));
+    for (const status of [TaskStatus.RUNNING, TaskStatus.QUEUED, TaskStatus.FAILED]) await first.insert(task('erin', { status }));
+    await first.close();
+    const again = createSqliteTaskStore(join(dir, 'tasks.sqlite'));
+    try {
+      expect(await again.countActive?.('erin', 10)).toBe(2);
+    } finally {
+      await again.close();
+    }
+  });
+});
+
 describe('PostgreSQL schema migrations', () => {
   it('migrates a fresh database once, even when several replicas start at the same moment', async () => {
     const url = await createDatabase('migrate');

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Provider } from '../../core/errors.ts';
-import type { CopyTaskRecord, TaskStatus } from '../model.ts';
+import { type CopyTaskRecord, isFinalStatus, type TaskStatus } from '../model.ts';
 
 export interface TaskListFilter {
   readonly provider?: Provider | null | undefined;
@@ -114,7 +114,6 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
     );
     CREATE INDEX IF NOT EXISTS tasks_owner_seq ON tasks (owner, seq DESC);
     CREATE INDEX IF NOT EXISTS tasks_active ON tasks (status) WHERE status NOT IN ${FINAL_STATUSES};
-    CREATE INDEX IF NOT EXISTS tasks_owner_active ON tasks (owner) WHERE status NOT IN ${FINAL_STATUSES};
     CREATE INDEX IF NOT EXISTS tasks_finished_at ON tasks (json_extract(doc, '$.finishedAt')) WHERE status IN ${FINAL_STATUSES};
   `);
   const insertStmt = db.prepare('INSERT INTO tasks (id, owner, provider, status, version, doc) VALUES (?, ?, ?, ?, ?, ?)');
@@ -124,10 +123,29 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
   const getManyStmt = db.prepare<[string], Row>('SELECT seq, doc FROM tasks WHERE id IN (SELECT value FROM json_each(?))');
   const activeStmt = db.prepare<[], Row>(`SELECT seq, doc FROM tasks WHERE status NOT IN ${FINAL_STATUSES} ORDER BY seq`);
   const pingStmt = db.prepare('SELECT 1');
-  // The WHERE clause repeats the partial index's own, so the count reads only the owner's active rows.
-  const countActiveStmt = db.prepare<[string, number], { n: number }>(
-    `SELECT count(*) AS n FROM (SELECT 1 FROM tasks WHERE owner = ? AND status NOT IN ${FINAL_STATUSES} LIMIT ?)`,
-  );
+  // The tasks not final, id → owner, and how many each owner has: the quota of copies in progress
+  // reads them on every copy. Exact in memory: SQLite is one process and every write of a task's
+  // status goes through insert/update here (retention deletes only final tasks).
+  const activeOwner = new Map<string, string>();
+  const activePerOwner = new Map<string, number>();
+  const track = (id: string, owner: string, status: TaskStatus) => {
+    const was = activeOwner.get(id);
+    if (!isFinalStatus(status)) {
+      if (was !== undefined) return;
+      activeOwner.set(id, owner);
+      activePerOwner.set(owner, (activePerOwner.get(owner) ?? 0) + 1);
+    } else if (was !== undefined) {
+      activeOwner.delete(id);
+      const n = (activePerOwner.get(was) ?? 1) - 1;
+      if (n > 0) activePerOwner.set(was, n);
+      else activePerOwner.delete(was);
+    }
+  };
+  for (const row of db
+    .prepare<[], { id: string; owner: string; status: TaskStatus }>(`SELECT id, owner, status FROM tasks WHERE status NOT IN ${FINAL_STATUSES}`)
+    .all()) {
+    track(row.id, row.owner, row.status);
+  }
   // ISO-8601 UTC timestamps (toISOString) order as strings; the expression matches the partial index.
   const deleteFinishedStmt = db.prepare(
     `DELETE FROM tasks WHERE seq IN (SELECT seq FROM tasks WHERE status IN ${FINAL_STATUSES} AND json_extract(doc, '$.finishedAt') < ? ORDER BY json_extract(doc, '$.finishedAt') LIMIT ?)`,
@@ -162,9 +180,12 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
     db,
     async insert(task) {
       insertStmt.run(task.id, task.owner, task.provider, task.status, task.version, JSON.stringify(task));
+      track(task.id, task.owner, task.status);
     },
     async update(task) {
-      return updateStmt.run(task.status, task.version, JSON.stringify(task), task.id, task.version).changes === 1;
+      if (updateStmt.run(task.status, task.version, JSON.stringify(task), task.id, task.version).changes !== 1) return false;
+      track(task.id, task.owner, task.status);
+      return true;
     },
     async get(id) {
       const row = getStmt.get(id);
@@ -209,7 +230,7 @@ export function createSqliteTaskStore(path: string): SqliteTaskStore {
       return stmt.get(...args)?.n ?? 0;
     },
     async countActive(owner, limit) {
-      return countActiveStmt.get(owner, limit)?.n ?? 0;
+      return Math.min(limit, activePerOwner.get(owner) ?? 0);
     },
     async listActive() {
       return activeStmt.all().map(parse);
