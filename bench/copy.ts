@@ -17,7 +17,11 @@ const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 10);
 
-const child = spawn(process.execPath, ['--import', 'tsx', 'bench/server.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
+// BENCH_CPU_PROF=dir: the server process writes a V8 CPU profile there on exit (aggregate it with
+// `node bench/profile-summary.mjs dir/*.cpuprofile`).
+const profDir = process.env['BENCH_CPU_PROF'];
+const profFlags = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+const child = spawn(process.execPath, [...profFlags, '--import', 'tsx', 'bench/server.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
 const urls = JSON.parse(line) as { graphql: string; emulator: string; bare: string };
 
@@ -70,6 +74,7 @@ for (let i = 0; i < rounds; i++) {
   graph.push(await load(graphqlRequest(), seconds));
 }
 child.kill('SIGTERM');
+await once(child, 'exit');
 
 const mean = (xs: Sample[], k: keyof Sample) => xs.reduce((s, x) => s + x[k], 0) / xs.length;
 const d = { rps: mean(direct, 'rps'), p50: mean(direct, 'p50'), p99: mean(direct, 'p99') };

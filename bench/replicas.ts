@@ -40,6 +40,12 @@ interface Figures {
   fanOutMs: number;
 }
 
+/** Why requests failed, counted (printed once at the end). */
+const failures = new Map<string, number>();
+// The API key's request quota is not what is measured (copyObject through one SQLite replica runs past
+// the default COPYGRAPH_REQUESTS_PER_SECOND).
+const UNLIMITED = { COPYGRAPH_REQUESTS_PER_SECOND: '1000000' };
+
 async function post(url: string, query: string, variables: Record<string, unknown>): Promise<Answer | undefined> {
   const res = await fetch(url, {
     method: 'POST',
@@ -47,6 +53,10 @@ async function post(url: string, query: string, variables: Record<string, unknow
     body: JSON.stringify({ query, variables }),
   });
   const body = (await res.json()) as { data?: Answer; errors?: unknown };
+  if (!res.ok || body.errors) {
+    const why = `HTTP ${res.status} ${JSON.stringify(body).slice(0, 300)}`;
+    failures.set(why, (failures.get(why) ?? 0) + 1);
+  }
   return res.ok && !body.errors ? body.data : undefined;
 }
 
@@ -122,12 +132,12 @@ async function measure(label: string, replicas: readonly ReplicaProcess[]): Prom
   return { copiesPerSecond: t.rps, errors: t.errors, fanOutMs: fan };
 }
 
-const sqlite = await measure('sqlite-1', [await startReplicaProcess('sqlite', { ...baseEnv(emulators, join(dir, 'tasks.sqlite')) })]);
+const sqlite = await measure('sqlite-1', [await startReplicaProcess('sqlite', { ...baseEnv(emulators, join(dir, 'tasks.sqlite')), ...UNLIMITED })]);
 const pg1Url = await createDatabase('bench1');
-const pg1 = await measure('pg-1', [await startReplicaProcess('pg-1', replicaEnv(emulators, pg1Url))]);
+const pg1 = await measure('pg-1', [await startReplicaProcess('pg-1', { ...replicaEnv(emulators, pg1Url), ...UNLIMITED })]);
 const pg3Url = await createDatabase('bench3');
-const three = [await startReplicaProcess('pg-3a', replicaEnv(emulators, pg3Url))];
-three.push(...(await Promise.all(['pg-3b', 'pg-3c'].map((n) => startReplicaProcess(n, replicaEnv(emulators, pg3Url))))));
+const three = [await startReplicaProcess('pg-3a', { ...replicaEnv(emulators, pg3Url), ...UNLIMITED })];
+three.push(...(await Promise.all(['pg-3b', 'pg-3c'].map((n) => startReplicaProcess(n, { ...replicaEnv(emulators, pg3Url), ...UNLIMITED })))));
 const pg3 = await measure('pg-3', three);
 
 await emulators.close();
@@ -141,4 +151,5 @@ console.log(
 console.log(row('1 replica, SQLite', sqlite));
 console.log(row('1 replica, PostgreSQL', pg1));
 console.log(row('3 replicas, PostgreSQL', pg3));
+for (const [why, n] of failures) console.log(`failed requests: ${n} × ${why}`);
 process.exit(0);

@@ -129,6 +129,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     introspection: config.introspection,
     corsOrigins: config.corsOrigins,
     maxBodyBytes: config.maxBodyBytes,
+    listenBacklog: config.listenBacklog,
     context,
     ready: async () => !stopping && (await services.store.ping()),
     validationRules: limits.validationRules,

@@ -74,6 +74,8 @@ const EnvSchema = z.object({
   COPYGRAPH_UPSTREAM_TIMEOUT_MS: int(100, 600_000).default(15_000),
   /** The largest request body (1 MiB by default; a `copyObjects` of 100,000 pairs needs about 16 MiB). */
   COPYGRAPH_MAX_BODY_BYTES: int(64 * 1024, 256 * 1024 * 1024).default(1024 * 1024),
+  /** The listen backlog: connections the kernel queues before accept (capped by net.core.somaxconn). */
+  COPYGRAPH_LISTEN_BACKLOG: int(16, 65_535).default(4_096),
   COPYGRAPH_POLL_INITIAL_MS: int(10, 600_000).default(1_000),
   COPYGRAPH_POLL_MAX_MS: int(10, 3_600_000).default(30_000),
   COPYGRAPH_TASK_MAX_AGE_S: int(1, 30 * 86_400).default(86_400),
@@ -192,6 +194,8 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   readonly upstreamTimeoutMs: number;
   readonly maxBodyBytes: number;
+  /** The listen backlog of the API's socket (Node's default is 511; the kernel caps it at net.core.somaxconn). */
+  readonly listenBacklog: number;
   readonly poll: { readonly initialIntervalMs: number; readonly maxIntervalMs: number; readonly maxTaskAgeMs: number };
   /**
    * Idempotency keys: how long one is kept, and how long a claim whose task was never stored counts as
@@ -333,6 +337,7 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>> 
     corsOrigins: env.COPYGRAPH_CORS_ORIGINS ?? (production ? [] : [...SANDBOX_ORIGINS, ...DEV_ORIGINS]),
     upstreamTimeoutMs: env.COPYGRAPH_UPSTREAM_TIMEOUT_MS,
     maxBodyBytes: env.COPYGRAPH_MAX_BODY_BYTES,
+    listenBacklog: env.COPYGRAPH_LISTEN_BACKLOG,
     poll: { initialIntervalMs: env.COPYGRAPH_POLL_INITIAL_MS, maxIntervalMs: env.COPYGRAPH_POLL_MAX_MS, maxTaskAgeMs: env.COPYGRAPH_TASK_MAX_AGE_S * 1000 },
     idempotency: {
       ttlMs: env.COPYGRAPH_IDEMPOTENCY_TTL_HOURS * 3_600_000,

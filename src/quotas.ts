@@ -2,9 +2,10 @@
  * Per-key quotas: operations a second per API key, and copy tasks not yet final per key. A refusal is
  * `RATE_LIMITED` with `retryAfterSeconds`.
  *
- * The request counter is behind `QuotaCounter` (fixed one-second windows): in-process for one replica,
- * or a table next to the SQLite tasks (same engine, same file). Active tasks are counted in the task
- * store itself, so that count is shared by every replica that shares the store.
+ * The request counter is behind `QuotaCounter` (fixed one-second windows): in process on SQLite (one
+ * process by design, so the count is exact), in PostgreSQL when replicas share it. Active tasks are
+ * counted in the task store itself (one indexed count), so that count is shared by every replica that
+ * shares the store.
  */
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
@@ -79,7 +80,10 @@ export async function createPostgresQuotaCounter(pool: pg.Pool): Promise<QuotaCo
 /** The counter for a task store: next to its tables when the engine is known, in process otherwise. */
 export async function quotaCounterFor(store: unknown): Promise<QuotaCounter> {
   const s = store as { engine?: unknown; db?: unknown; pool?: unknown };
-  if (s.engine === 'sqlite' && s.db) return createSqliteQuotaCounter(s.db as Database.Database);
+  // SQLite means one process (several replicas need PostgreSQL, README "Running several replicas"): the
+  // count in memory is exact there and costs no write per request. `createSqliteQuotaCounter` stays for
+  // a deployment that shares one file between processes on one host.
+  if (s.engine === 'sqlite') return createInProcessQuotaCounter();
   if (s.engine === 'postgres' && s.pool) return createPostgresQuotaCounter(s.pool as pg.Pool);
   return createInProcessQuotaCounter();
 }
@@ -108,21 +112,25 @@ export class Quotas {
   /** Refuses a new copy (RATE_LIMITED) when the principal already has `maxActiveTasks` tasks not final. */
   async checkActiveTasks(principal: string, provider: Provider): Promise<void> {
     const max = this.limits.maxActiveTasks;
+    if ((await this.#countActive(principal, max)) < max) return;
+    throw new UpstreamFailure({
+      code: CopyErrorCode.RATE_LIMITED,
+      provider,
+      message: `This API key already has ${max} copies in progress (COPYGRAPH_MAX_ACTIVE_TASKS); wait for one to finish.`,
+      retryable: true,
+      retryAfterSeconds: 5,
+    });
+  }
+
+  /** The principal's tasks not final, up to `max`: one indexed count where the store has it, pages of `list` otherwise. */
+  async #countActive(principal: string, max: number): Promise<number> {
+    if (this.store.countActive) return this.store.countActive(principal, max);
     let active = 0;
     let after: string | undefined;
     for (;;) {
       const page = await this.store.list(principal, { status: [TaskStatus.QUEUED, TaskStatus.RUNNING] }, Math.min(100, max), after);
       active += page.items.length;
-      if (active >= max) {
-        throw new UpstreamFailure({
-          code: CopyErrorCode.RATE_LIMITED,
-          provider,
-          message: `This API key already has ${max} copies in progress (COPYGRAPH_MAX_ACTIVE_TASKS); wait for one to finish.`,
-          retryable: true,
-          retryAfterSeconds: 5,
-        });
-      }
-      if (!page.hasNextPage) return;
+      if (active >= max || !page.hasNextPage) return active;
       after = page.items.at(-1)?.cursor;
     }
   }

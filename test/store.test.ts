@@ -169,6 +169,22 @@ describe.each(engines)('TaskStore contract ($name)', ({ open }) => {
     }
   });
 
+  it('counts one owner’s tasks not yet final, up to a limit (where the engine has countActive)', async () => {
+    const store = await open();
+    try {
+      if (!store.countActive) return;
+      const mine = [TaskStatus.RUNNING, TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.SUCCEEDED].map((status) => task('carol', { status }));
+      for (const t of [...mine, task('dave', { status: TaskStatus.RUNNING })]) await store.insert(t);
+      expect(await store.countActive('carol', 10)).toBe(3);
+      expect(await store.countActive('carol', 2)).toBe(2);
+      await store.update(applyChange(mine[0] as CopyTaskRecord, { status: TaskStatus.FAILED }));
+      expect(await store.countActive('carol', 10)).toBe(2);
+      expect(await store.countActive('nobody', 10)).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('deletes final tasks that finished before a cutoff, oldest first, in batches, keeping the rest', async () => {
     const store = await open();
     try {
@@ -215,6 +231,22 @@ describe.each(engines)('TaskStore contract ($name)', ({ open }) => {
     await store.close();
     expect(await store.ping()).toBe(false);
     await store.close();
+  });
+});
+
+describe('SQLite copies in progress', () => {
+  it('are counted again from the file when it is opened again (after a restart)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'copygraph-store-'));
+    dirs.push(dir);
+    const first = createSqliteTaskStore(join(dir, 'tasks.sqlite'));
+    for (const status of [TaskStatus.RUNNING, TaskStatus.QUEUED, TaskStatus.FAILED]) await first.insert(task('erin', { status }));
+    await first.close();
+    const again = createSqliteTaskStore(join(dir, 'tasks.sqlite'));
+    try {
+      expect(await again.countActive?.('erin', 10)).toBe(2);
+    } finally {
+      await again.close();
+    }
   });
 });
 

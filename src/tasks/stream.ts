@@ -28,6 +28,9 @@ export function streamTask(
   minIntervalMs: number = PROGRESS_INTERVAL_MS,
 ): AsyncGenerator<CopyTaskRecord, void, undefined> {
   const queue: CopyTaskRecord[] = [];
+  // Read once, then dropped: with 10,000 subscribers every record a stream keeps is 10,000 copies
+  // (each parsed from the store on its own), so a stream keeps only what it compares.
+  let read: typeof initial | undefined = initial;
   let wake: (() => void) | undefined;
   let stopped = false;
   /** Waits for a message, a stop, or (when given) the time limit. */
@@ -51,12 +54,13 @@ export function streamTask(
       wake?.();
     });
     try {
-      const current = await initial();
+      const current = await read?.();
+      read = undefined;
       if (!current || stopped) return;
-      let last = current;
+      let last: Pick<CopyTaskRecord, 'version' | 'status'> = { version: current.version, status: current.status };
       let sentAt = Date.now();
       yield current;
-      if (isFinalStatus(current.status)) return;
+      if (isFinalStatus(last.status)) return;
       for (;;) {
         while (queue.length === 0 && !stopped) await nap();
         wake = undefined;
@@ -73,10 +77,10 @@ export function streamTask(
           next = drain(last.version, next) as CopyTaskRecord;
         }
         if (stopped) return;
-        last = next;
+        last = { version: next.version, status: next.status };
         sentAt = Date.now();
         yield next;
-        if (isFinalStatus(next.status)) return;
+        if (isFinalStatus(last.status)) return;
       }
     } finally {
       unsubscribe();

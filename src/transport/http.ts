@@ -202,7 +202,9 @@ export async function serve(options: ServeOptions): Promise<RunningHttpServer> {
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
-    httpServer.listen(options.port, options.host, () => resolve());
+    // A burst of connections (thousands of subscribers reconnecting) beyond the backlog is refused or
+    // reset by the kernel before Node sees it: size it (COPYGRAPH_LISTEN_BACKLOG, capped by somaxconn).
+    httpServer.listen({ port: options.port, host: options.host, backlog: options.listenBacklog ?? 511 }, () => resolve());
   });
   const { port } = httpServer.address() as AddressInfo;
   const hostForUrl = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host.includes(':') ? `[${options.host}]` : options.host;

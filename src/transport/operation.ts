@@ -53,18 +53,43 @@ export interface OperationChecks {
   readonly maxTokens?: number | undefined;
 }
 
+/**
+ * Documents that parsed and validated, per schema and checks, by query text: 10,000 subscribers of the
+ * same subscription share one document (an AST with its token chain is several KB) and skip the parse
+ * and validation. Bounded (oldest out first); documents are never mutated by execution.
+ */
+const DOCUMENT_CACHE_SIZE = 500;
+const validDocuments = new WeakMap<GraphQLSchema, WeakMap<readonly ValidationRule[], Map<string, DocumentNode>>>();
+const NO_RULES: readonly ValidationRule[] = [];
+
+/** The cache for one schema and one list of extra rules (each transport passes the same list every time). */
+function cachedDocuments(schema: GraphQLSchema, checks: OperationChecks): Map<string, DocumentNode> {
+  const rules = checks.validationRules ?? NO_RULES;
+  let bySchema = validDocuments.get(schema);
+  if (!bySchema) validDocuments.set(schema, (bySchema = new WeakMap()));
+  let docs = bySchema.get(rules);
+  if (!docs) bySchema.set(rules, (docs = new Map()));
+  return docs;
+}
+
 export function prepareOperation(schema: GraphQLSchema, request: OperationRequest, checks: OperationChecks = {}): Preparation {
   if (typeof request.query !== 'string' || request.query.trim() === '') {
     return { ok: false, errors: [requestError('GraphQL operations must contain a non-empty `query`.', 'BAD_REQUEST')] };
   }
-  let document: DocumentNode;
-  try {
-    document = parse(request.query, checks.maxTokens !== undefined ? { maxTokens: checks.maxTokens } : {});
-  } catch (err) {
-    return { ok: false, errors: [withCode(err as GraphQLErrorType, 'GRAPHQL_PARSE_FAILED')] };
+  const docs = cachedDocuments(schema, checks);
+  const cacheKey = `${checks.maxTokens ?? ''}:${request.query}`;
+  let document = docs.get(cacheKey);
+  if (!document) {
+    try {
+      document = parse(request.query, checks.maxTokens !== undefined ? { maxTokens: checks.maxTokens } : {});
+    } catch (err) {
+      return { ok: false, errors: [withCode(err as GraphQLErrorType, 'GRAPHQL_PARSE_FAILED')] };
+    }
+    const invalid = validate(schema, document, [...specifiedRules, ...(checks.validationRules ?? [])]);
+    if (invalid.length > 0) return { ok: false, errors: invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')) };
+    if (docs.size >= DOCUMENT_CACHE_SIZE) docs.delete(docs.keys().next().value as string);
+    docs.set(cacheKey, document);
   }
-  const invalid = validate(schema, document, [...specifiedRules, ...(checks.validationRules ?? [])]);
-  if (invalid.length > 0) return { ok: false, errors: invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')) };
   const operationName = request.operationName ?? undefined;
   const operation = getOperationAST(document, operationName);
   if (!operation) {

@@ -33,6 +33,8 @@ export interface ServeOptions {
   readonly metrics?: MetricsSource | undefined;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes?: number;
+  /** The listen backlog (connections queued before accept); Node's 511 when absent. */
+  readonly listenBacklog?: number;
   /** Extra validation rules (operation limits) and parser options (`maxTokens`), for every transport. */
   readonly validationRules?: readonly ValidationRule[];
   readonly parseOptions?: { readonly maxTokens?: number };
