@@ -96,7 +96,9 @@ describe('fair share of the Feishu minute between principals', () => {
     const all = await aAnswers;
     const succeeded = all.filter((a) => a.status === 'SUCCEEDED').length;
     expect(succeeded).toBeGreaterThanOrEqual(99 + 80);
-    console.info(`fairness: A's burst of 250: ${succeeded} copied (the first minute and the start of the next), ${250 - succeeded} refused after waiting the limiter's maximum RATE_LIMITED (nothing sent)`);
+    console.info(
+      `fairness: A's burst of 250: ${succeeded} copied (the first minute and the start of the next), ${250 - succeeded} refused after waiting the limiter's maximum RATE_LIMITED (nothing sent)`,
+    );
     for (const a of all) if (a.status !== 'SUCCEEDED') expect(a).toMatchObject({ __typename: 'UpstreamError', code: 'RATE_LIMITED' });
 
     // The emulator's counts: every success is one call, no 429, never more than 100 in a window.
