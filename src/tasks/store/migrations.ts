@@ -89,6 +89,12 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'per-key quotas',
     sql: QUOTA_TABLE,
   },
+  {
+    version: 8,
+    name: 'copies in progress per owner',
+    // The per-key quota counts a key's tasks not final on every copy: one index range, not a scan.
+    sql: `CREATE INDEX tasks_owner_active ON tasks (owner) WHERE status NOT IN ${FINAL};`,
+  },
 ];
 
 export class SchemaVersionError extends Error {

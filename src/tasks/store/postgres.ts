@@ -87,6 +87,13 @@ export async function createPostgresTaskStore(url: string, options: PostgresStor
       ]);
       return res.rowCount === 1;
     },
+    async countActive(owner, limit) {
+      const { rows } = await pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM (SELECT 1 FROM tasks WHERE owner = $1 AND status NOT IN ${FINAL} LIMIT $2) AS active`,
+        [owner, limit],
+      );
+      return rows[0]?.n ?? 0;
+    },
     async get(id) {
       const { rows } = await pool.query<Row>('SELECT seq, doc FROM tasks WHERE id = $1', [id]);
       return rows[0]?.doc;
