@@ -9,6 +9,7 @@
  */
 import type pg from 'pg';
 import { QUOTA_TABLE } from '../../quotas.ts';
+import { CALLBACK_SUBSCRIPTIONS_TABLE } from './postgres-callbacks.ts';
 import { IDEMPOTENCY_TABLE } from './postgres-idempotency.ts';
 import { ITEMS_TABLES } from './postgres-items.ts';
 
@@ -88,6 +89,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 7,
     name: 'per-key quotas',
     sql: QUOTA_TABLE,
+  },
+  {
+    version: 8,
+    name: 'router callback subscriptions',
+    sql: CALLBACK_SUBSCRIPTIONS_TABLE,
   },
 ];
 
