@@ -104,7 +104,7 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
       maxConsecutiveErrors: 5,
     },
     config.credentials,
-    (task, change) => tasks.change(task, change),
+    (task, change, options) => tasks.change(task, change, options),
     leases,
     (msg, fields) => logger.warn(fields ?? {}, msg),
     (id) => store.get(id),

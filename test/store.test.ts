@@ -172,7 +172,7 @@ describe.each(engines)('TaskStore contract ($name)', ({ open }) => {
   it('counts one owner’s tasks not yet final, up to a limit', async () => {
     const store = await open();
     try {
-      if (!store.countActive) throw new Error(`${store.engine} has no countActive`);
+      if (!store.countActive) throw new Error('this engine has no countActive');
       const mine = [TaskStatus.RUNNING, TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.SUCCEEDED].map((status) => task('carol', { status }));
       for (const t of [...mine, task('dave', { status: TaskStatus.RUNNING })]) await store.insert(t);
       expect(await store.countActive('carol', 10)).toBe(3);

@@ -22,6 +22,18 @@ export interface NewTask {
   readonly request?: CopyRequestRecord | undefined;
 }
 
+/**
+ * A fenced write was refused: another writer (the replica that took this task's lease over while this
+ * one was paused or slow) stored a newer version since this one read the task. The caller must not act
+ * on its view (e.g. send a submit it checkpointed): the stored task is `stored`.
+ */
+export class StaleWriteError extends Error {
+  override readonly name = 'StaleWriteError';
+  constructor(readonly stored: CopyTaskRecord | undefined) {
+    super('The task changed since it was read (another replica holds it now); nothing was written.');
+  }
+}
+
 export class TaskService {
   constructor(
     readonly store: TaskStore,
@@ -59,11 +71,17 @@ export class TaskService {
     return task;
   }
 
-  /** Stores and publishes a change. A stale write (someone stored a newer version) keeps the stored one. */
-  async change(task: CopyTaskRecord, change: TaskChange): Promise<CopyTaskRecord> {
+  /**
+   * Stores and publishes a change. A stale write (someone stored a newer version) keeps the stored one,
+   * or, with `fenced`, throws `StaleWriteError`. The write is a compare-and-set on the version (it
+   * lands only if the stored version is still the one `task` was read at), in the same statement.
+   */
+  async change(task: CopyTaskRecord, change: TaskChange, options: { readonly fenced?: boolean } = {}): Promise<CopyTaskRecord> {
     const next = applyChange(task, change);
     if (!(await this.store.update(next))) {
-      return (await this.store.get(task.id)) ?? next;
+      const stored = await this.store.get(task.id);
+      if (options.fenced) throw new StaleWriteError(stored);
+      return stored ?? next;
     }
     countTaskChanged(task, next);
     await this.pubsub.publish(next);

@@ -21,6 +21,7 @@ import { CopyErrorCode, isUpstreamFailure, type Provider } from '../core/errors.
 import { observePoll } from '../core/metrics.ts';
 import { tracePoll } from '../core/tracing.ts';
 import { createInProcessLeases, type TaskLeases } from './leases.ts';
+import { StaleWriteError } from './service.ts';
 import { type CopyTaskRecord, isFinalStatus, isSubmitting, interruptedWhileSubmitting, type TaskChange, TaskStatus } from './model.ts';
 
 /** Records a change in the middle of a poll (e.g. an upstream task id right after its submit). */
@@ -48,8 +49,13 @@ export interface WatcherOptions {
   readonly maxConsecutiveErrors: number;
 }
 
-/** Stores and publishes a change; implemented by `TaskService`. */
-export type ChangeRecorder = (task: CopyTaskRecord, change: TaskChange) => Promise<CopyTaskRecord>;
+/**
+ * Stores and publishes a change; implemented by `TaskService`. With `fenced`, a write refused as stale
+ * (another replica stored a newer version) rejects with `StaleWriteError` instead of resolving with the
+ * stored task: the checkpoints of a poll are fenced, so a poller that lost its lease mid-poll never
+ * sends what it checkpointed (a 123pan part's submit) after the new holder changed the task.
+ */
+export type ChangeRecorder = (task: CopyTaskRecord, change: TaskChange, options?: { readonly fenced?: boolean }) => Promise<CopyTaskRecord>;
 
 interface Watch {
   task: CopyTaskRecord;
@@ -324,7 +330,7 @@ export class TaskWatcher {
     this.taskPollCounts.set(task.id, (this.taskPollCounts.get(task.id) ?? 0) + 1);
     let checkpointed = false;
     const checkpoint: Checkpoint = async (change) => {
-      w.task = await this.record(w.task, change);
+      w.task = await this.record(w.task, change, { fenced: true });
       checkpointed = true;
       return w.task;
     };
@@ -333,6 +339,14 @@ export class TaskWatcher {
       change = await observePoll(task.provider, w.dueAt, () => tracePoll(task, () => poller.poll(task, creds, checkpoint)));
       w.errors = 0;
     } catch (err) {
+      if (err instanceof StaleWriteError) {
+        // Another replica took the task over while this poll ran (its lease expired): this one stops
+        // here; the next tick finds the lease held elsewhere (or, if it was let go, resumes from the store).
+        if (err.stored && err.stored.version > w.task.version) w.task = err.stored;
+        this.log('a poll lost its task to another replica (stale checkpoint refused)', { taskId: task.id });
+        if (isFinalStatus(w.task.status)) return this.#forget(w);
+        return this.#schedule(w, w.intervalMs);
+      }
       if (isUpstreamFailure(err) && err.code === CopyErrorCode.NOT_FOUND) {
         return this.#finish(w, {
           status: TaskStatus.FAILED,

@@ -9,6 +9,7 @@
  */
 import type pg from 'pg';
 import { QUOTA_TABLE } from '../../quotas.ts';
+import { CALLBACK_SUBSCRIPTIONS_TABLE } from './postgres-callbacks.ts';
 import { IDEMPOTENCY_TABLE } from './postgres-idempotency.ts';
 import { ITEMS_TABLES } from './postgres-items.ts';
 
@@ -94,6 +95,11 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'copies in progress per owner',
     // The per-key quota counts a key's tasks not final on every copy: one index range, not a scan.
     sql: `CREATE INDEX tasks_owner_active ON tasks (owner) WHERE status NOT IN ${FINAL};`,
+  },
+  {
+    version: 9,
+    name: 'router callback subscriptions',
+    sql: CALLBACK_SUBSCRIPTIONS_TABLE,
   },
 ];
 
