@@ -396,6 +396,10 @@ export class CallbackObserver {
           traceparent: currentTraceparent(),
         });
         return {
+          // The name the document gives the operation, when the request does not name it.
+          didResolveOperation: async ({ operationName, operation }) => {
+            this.#open.get(id)?.identify('subscription', operationName ?? operation?.name?.value ?? null);
+          },
           willSendResponse: async ({ errors }) => {
             if (errors && errors.length > 0) this.refused(id, errors);
           },

@@ -9,6 +9,9 @@
  */
 import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWsClient } from 'graphql-ws';
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -29,14 +32,35 @@ const sink = new Writable({
 
 let receiver: OtlpReceiver;
 let stack: Stack;
+/** A router's callback endpoint: records each message; 204 to a check (with its protocol), 200 otherwise. */
+let router: Server;
+let routerUrl = '';
+const routerMessages: { action: string; id: string }[] = [];
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
+  router = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const m = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { action: string; id: string };
+      routerMessages.push(m);
+      if (m.action === 'check') res.writeHead(204, { 'subscription-protocol': 'callback/1.0' }).end();
+      else res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => router.listen(0, '127.0.0.1', resolve));
+  routerUrl = `http://127.0.0.1:${(router.address() as AddressInfo).port}/callback`;
   // No OTEL_EXPORTER_OTLP_PROTOCOL: the spec's default, http/protobuf.
-  stack = await startStack({ logger: createLogger('info', sink), env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'copygraph-ops' } });
+  stack = await startStack({
+    logger: createLogger('info', sink),
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'copygraph-ops', COPYGRAPH_CALLBACK_URLS: routerUrl },
+  });
 });
 afterAll(async () => {
   await stack?.close();
   await receiver?.close();
+  router?.closeAllConnections();
+  await new Promise<void>((resolve) => router?.close(() => resolve()));
 });
 
 const QINIU_COPY = `mutation Copy($input: CopyObjectInput!) {
@@ -291,6 +315,53 @@ describe('graphql-sse operations', () => {
     expect(lines.find((l) => l['msg'] === 'object copied' && l['requestId'] === 'sse-mut-1')).toMatchObject({ traceId: TRACE });
     const [op] = await spansWhere((s) => s.traceId === TRACE && s.name === 'mutation Copy');
     await spansWhere((s) => s.parentSpanId === op?.spanId && s.kind === 3 && s.attributes['copygraph.provider'] === 'QINIU');
+  });
+});
+
+describe('router callback subscriptions', () => {
+  const TRACE = 'ee4a1b2c3d4e5f60718293a4b5c6d7e8';
+  const SPAN = '5555666677778888';
+
+  it('logs, counts and traces a subscription a router holds by callback, from its request to its complete', async () => {
+    const before = (await scrape(stack.app.metricsUrl)).families;
+    const task = await runningCozeTask();
+    const id = randomUUID();
+    const res = await fetch(stack.app.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ALICE}`, 'x-request-id': 'cb-sub-1', traceparent: traceparent(TRACE, SPAN) },
+      body: JSON.stringify({
+        query: WATCH,
+        variables: { id: task.id },
+        extensions: { subscription: { callbackUrl: routerUrl, subscriptionId: id, verifier: randomUUID(), heartbeatIntervalMs: 0 } },
+      }),
+    });
+    expect(res.status).toBe(200);
+    await eventually(() => (routerMessages.some((m) => m.id === id && m.action === 'next') ? true : undefined));
+    expect(v((await scrape(stack.app.metricsUrl)).families, 'copygraph_subscriptions_active', { transport: 'callback' })).toBe(1);
+    task.finish();
+    await eventually(() => (routerMessages.some((m) => m.id === id && m.action === 'complete') ? true : undefined));
+    const line = await eventually(() => opLines((l) => l['transport'] === 'callback' && l['requestId'] === 'cb-sub-1')[0]);
+    expect(line).toMatchObject({
+      operationType: 'subscription',
+      operationName: 'Watch',
+      principal: 'alice',
+      outcome: 'ok',
+      ended: 'completed',
+      traceId: TRACE,
+    });
+    const after = await eventually(async () => {
+      const f = (await scrape(stack.app.metricsUrl)).families;
+      return v(f, 'copygraph_subscriptions_active', { transport: 'callback' }) === 0 ? f : undefined;
+    });
+    const delta = (name: string, labels: Record<string, string>) => v(after, name, labels) - v(before, name, labels);
+    expect(delta('copygraph_graphql_operations_total', { transport: 'callback', type: 'subscription', name: 'Watch', outcome: 'ok' })).toBe(1);
+    expect(delta('copygraph_subscriptions_ended_total', { transport: 'callback', reason: 'completed' })).toBe(1);
+    // The subscribing request has its own (http) span, continuing the router's traceparent; the
+    // subscription's own span (its lifetime, how it ended) is a child of it.
+    const [request] = await spansWhere((s) => s.traceId === TRACE && s.attributes['copygraph.transport'] === 'http');
+    expect(request).toMatchObject({ parentSpanId: SPAN, kind: 2 });
+    const [span] = await spansWhere((s) => s.traceId === TRACE && s.name === 'subscription Watch' && s.attributes['copygraph.transport'] === 'callback');
+    expect(span).toMatchObject({ parentSpanId: request?.spanId, kind: 2, attributes: { 'copygraph.subscription.ended': 'completed' } });
   });
 });
 

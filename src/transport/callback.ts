@@ -7,7 +7,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginSubscriptionCallback, type ApolloServerPluginSubscriptionCallbackOptions } from '@apollo/server/plugin/subscriptionCallback';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { RequestContext } from '../context.ts';
-import { subscriptionOpened } from '../core/metrics.ts';
+import { CallbackObserver } from '../operation-observer.ts';
 import type { ServeOptions } from './request.ts';
 
 type Fetcher = NonNullable<ApolloServerPluginSubscriptionCallbackOptions['fetcher']>;
@@ -53,26 +53,24 @@ export const RESTART_ERROR = { message: 'copygraph is restarting: subscribe agai
  * code (NOT_FOUND, UNAUTHENTICATED…) passes, anything else becomes INTERNAL_SERVER_ERROR.
  */
 
-function maskingFetcher(formatError: ServeOptions['formatError'], draining: () => boolean, allowed: readonly string[]): Fetcher {
-  // Subscriptions held for the router (the gauge): open once a `check` succeeds, closed by `complete` or a 404.
-  const open = new Map<string, () => void>();
-  const track = (id: string | undefined, action: string | undefined, status: number) => {
-    if (id === undefined) return;
-    if (action === 'complete' || status === 404) {
-      open.get(id)?.();
-      open.delete(id);
-    } else if (action === 'check' && status < 300 && !open.has(id)) open.set(id, subscriptionOpened('callback'));
-  };
-  const mask = (errors: unknown): unknown =>
-    Array.isArray(errors) ? errors.map((e: GraphQLFormattedError) => formatError(e, new GraphQLError(e.message, { extensions: e.extensions ?? {} }))) : errors;
+function maskingFetcher(formatError: ServeOptions['formatError'], draining: () => boolean, allowed: readonly string[], observer: CallbackObserver): Fetcher {
+  const mask = (errors: unknown[]): unknown[] =>
+    Array.isArray(errors)
+      ? errors.map((e) =>
+          formatError(
+            e as GraphQLFormattedError,
+            new GraphQLError((e as GraphQLFormattedError).message, { extensions: (e as GraphQLFormattedError).extensions ?? {} }),
+          ),
+        )
+      : errors;
   // The plugin only ever POSTs JSON strings with a plain header record.
   return async (url, init = {}) => {
     // Checked again at every call: nothing reaches a URL off the allowlist, whatever the plugin does.
     if (!callbackUrlAllowed(allowed, url)) throw refusal();
-    let sent: { id?: string; action?: string } = {};
+    let sent: { id?: string; action?: string; payload?: { errors?: unknown[] }; errors?: unknown[] } = {};
     let body = typeof init.body === 'string' ? init.body : init.body?.toString('utf8');
     if (body !== undefined) {
-      const message = JSON.parse(body) as { id?: string; action?: string; payload?: { errors?: unknown }; errors?: unknown };
+      const message = JSON.parse(body) as { id?: string; action?: string; payload?: { errors?: unknown[] }; errors?: unknown[] };
       sent = message;
       if (message.errors) message.errors = mask(message.errors);
       if (message.payload?.errors) message.payload.errors = mask(message.payload.errors);
@@ -86,10 +84,17 @@ function maskingFetcher(formatError: ServeOptions['formatError'], draining: () =
       ...(body === undefined ? {} : { body }),
       signal: init.signal ?? null,
       redirect: 'manual',
-    }).then((res) => {
-      track(sent.id, sent.action, res.status);
-      return res;
-    });
+    }).then(
+      (res) => {
+        // The observer reports the subscription (log line, metrics, span, the `callback` gauge).
+        observer.sent(sent.id, sent, res.status, draining());
+        return res;
+      },
+      (err: unknown) => {
+        observer.sent(sent.id, sent, undefined, draining());
+        throw err;
+      },
+    );
   };
 }
 
@@ -110,9 +115,10 @@ export function createCallbackPlugins(options: ServeOptions): ApolloServerPlugin
     },
   };
   const allowed = options.callbackUrls ?? [];
+  const observer = new CallbackObserver(options.operationLogger);
   const inner = ApolloServerPluginSubscriptionCallback({
     logger: options.logger,
-    fetcher: maskingFetcher(options.formatError, () => draining, allowed),
+    fetcher: maskingFetcher(options.formatError, () => draining, allowed, observer),
   }) as ApolloServerPlugin<RequestContext>;
   // Behind the allowlist: a request naming a callback URL that is not allowed never reaches Apollo's
   // plugin (no `check`, no heartbeat, nothing sent) and is refused FORBIDDEN.
@@ -132,5 +138,5 @@ export function createCallbackPlugins(options: ServeOptions): ApolloServerPlugin
       return inner.requestDidStart?.(requestContext);
     },
   };
-  return [drainFlag, callback];
+  return [drainFlag, observer.plugin(), callback];
 }
