@@ -10,11 +10,11 @@
 import type { ExecutionResult, GraphQLFormattedError } from 'graphql';
 import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type RequestContext, requestIdOf } from '../context.ts';
+import type { RequestContext } from '../context.ts';
 import { isGraphQLError } from '../core/errors.ts';
-import { type ObservedOperation, type SubscriptionEnd, startOperation } from '../operation-observer.ts';
+import type { ObservedOperation, SubscriptionEnd } from '../operation-observer.ts';
 import { prepareOperation, requestError } from './operation.ts';
-import { headerRecord, type ServeOptions, sendPlain } from './request.ts';
+import { headerRecord, type ServeOptions, sendPlain, startRequestOperation } from './request.ts';
 
 const { subscribe, getOperationAST, parse } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
@@ -54,14 +54,7 @@ export function createMultipartRoute(options: ServeOptions): MultipartRoute {
   const drained = new WeakSet<ServerResponse>();
   /** One observed operation per request (src/operation-observer.ts), from authentication to the last part. */
   const route = (req: IncomingMessage, res: ServerResponse, body: { query: string; variables?: Record<string, unknown>; operationName?: string }) => {
-    const headers = req.headers;
-    const op = startOperation({
-      transport: 'multipart',
-      logger: options.operationLogger,
-      requestId: requestIdOf(typeof headers['x-request-id'] === 'string' ? headers['x-request-id'] : undefined),
-      traceparent: typeof headers.traceparent === 'string' ? headers.traceparent : undefined,
-      tracestate: typeof headers.tracestate === 'string' ? headers.tracestate : undefined,
-    });
+    const op = startRequestOperation('multipart', req, options.operationLogger);
     op.identify('subscription', typeof body.operationName === 'string' ? body.operationName : null);
     return op.run(async () => {
       let how: SubscriptionEnd = 'error';

@@ -5,8 +5,9 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLFormattedError, GraphQLSchema, ValidationRule } from 'graphql';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RequestContext } from '../context.ts';
+import { type RequestContext, requestIdOf } from '../context.ts';
 import type { Logger } from '../core/logger.ts';
+import { type ObservedOperation, startOperation } from '../operation-observer.ts';
 
 /** Headers of an HTTP request, or the fields of a `connection_init` payload, lower-cased. */
 export type RequestHeaders = Readonly<Record<string, string | undefined>>;
@@ -134,4 +135,20 @@ export function sendPlain(res: ServerResponse, status: number, body: string, typ
 export function sendTooLarge(res: ServerResponse): void {
   res.setHeader('connection', 'close');
   sendPlain(res, 413, 'Request body too large');
+}
+
+/**
+ * The observed operation of one HTTP request served as a stream (graphql-sse, multipart): its request
+ * id is the request's `x-request-id` (as `http.ts` set it: the caller's when well-formed), its span
+ * continues the request's `traceparent`.
+ */
+export function startRequestOperation(transport: 'sse' | 'multipart', req: IncomingMessage, logger: ServeOptions['operationLogger']): ObservedOperation {
+  const headers = req.headers;
+  return startOperation({
+    transport,
+    logger,
+    requestId: requestIdOf(typeof headers['x-request-id'] === 'string' ? headers['x-request-id'] : undefined),
+    traceparent: typeof headers.traceparent === 'string' ? headers.traceparent : undefined,
+    tracestate: typeof headers.tracestate === 'string' ? headers.tracestate : undefined,
+  });
 }

@@ -9,11 +9,11 @@
 import { GraphQLError } from 'graphql';
 import { createHandler as createSseHandler } from 'graphql-sse';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type RequestContext, requestIdOf } from '../context.ts';
+import type { RequestContext } from '../context.ts';
 import { isGraphQLError } from '../core/errors.ts';
-import { type ObservedOperation, startOperation } from '../operation-observer.ts';
+import type { ObservedOperation } from '../operation-observer.ts';
 import { prepareOperation } from './operation.ts';
-import { BodyTooLarge, headerRecord, readBody, type ServeOptions, sendTooLarge } from './request.ts';
+import { BodyTooLarge, headerRecord, readBody, type ServeOptions, sendTooLarge, startRequestOperation } from './request.ts';
 
 export interface SseRoute {
   (req: IncomingMessage, res: ServerResponse): Promise<void>;
@@ -72,14 +72,7 @@ export function createSseRoute(options: ServeOptions, maxBodyBytes: number): Sse
   const drained = new WeakSet<ServerResponse>();
   /** graphql-sse on node:http, reading the body within the same size limit as /graphql, as one observed operation. */
   const route = (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const headers = req.headers;
-    const op = startOperation({
-      transport: 'sse',
-      logger: options.operationLogger,
-      requestId: requestIdOf(typeof headers['x-request-id'] === 'string' ? headers['x-request-id'] : undefined),
-      traceparent: typeof headers.traceparent === 'string' ? headers.traceparent : undefined,
-      tracestate: typeof headers.tracestate === 'string' ? headers.tracestate : undefined,
-    });
+    const op = startRequestOperation('sse', req, options.operationLogger);
     observed.set(req, op);
     return op.run(async () => {
       let how: 'completed' | 'client_closed' | 'error' | 'drain' = 'completed';
