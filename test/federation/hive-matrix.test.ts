@@ -15,12 +15,16 @@ import {
   composeSupergraph,
   freeLoopbackPort,
   HIVE_SUBGRAPH_MODES,
+  MESH_SUBGRAPH_MODES,
   type HiveSubgraphMode,
   type RunningHiveGateway,
   startHiveGateway,
 } from '../fixtures/gateways.ts';
 import { type ProjectsSubgraph, startProjectsSubgraph } from '../fixtures/projects-subgraph.ts';
 import { ALICE, BOB, type Stack, startStack } from '../helpers/stack.ts';
+
+/** The hand-written transports, and the real Mesh transport packages. */
+const ALL_MODES: readonly HiveSubgraphMode[] = [...HIVE_SUBGRAPH_MODES, ...MESH_SUBGRAPH_MODES];
 
 let stack: Stack;
 let projects: ProjectsSubgraph;
@@ -34,7 +38,7 @@ beforeAll(async () => {
     startProjectsSubgraph(),
   ]);
   const { supergraphSdl } = composeSupergraph({ copygraph: stack.app.url, projects: projects.url });
-  for (const mode of HIVE_SUBGRAPH_MODES) gateways.set(mode, await startHiveGateway(supergraphSdl, mode, callbackPort));
+  for (const mode of ALL_MODES) gateways.set(mode, await startHiveGateway(supergraphSdl, mode, callbackPort));
 });
 
 afterAll(async () => {
@@ -111,7 +115,13 @@ function run(
   });
 }
 
-const MATRIX = HIVE_SUBGRAPH_MODES.flatMap((mode) => (['graphql-ws', 'sse'] as const).map((client) => [mode, client] as const));
+const MATRIX = [
+  ...HIVE_SUBGRAPH_MODES.flatMap((mode) => (['graphql-ws', 'sse'] as const).map((client) => [mode, client] as const)),
+  // With the real Mesh transports only this pair passes so far: a graphql-ws client's Authorization does
+  // not reach copygraph through propagateHeaders (UNAUTHENTICATED), and `subscriptions.kind: 'ws'`
+  // ends in "Unexpected error." (README, "The matrix the test suite runs"; not yet diagnosed).
+  ['mesh-http', 'sse'] as const,
+];
 
 describe.each(MATRIX)('Hive Gateway (subgraph transport %s), client over %s', (mode, transport) => {
   it('streams the caller’s own task to its final state, joined with projects', async () => {
@@ -149,7 +159,7 @@ describe.each(MATRIX)('Hive Gateway (subgraph transport %s), client over %s', (m
   });
 });
 
-describe.each(HIVE_SUBGRAPH_MODES)('a query through Hive Gateway (subgraph transport %s) that joins a task', (mode) => {
+describe.each(ALL_MODES)('a query through Hive Gateway (subgraph transport %s) that joins a task', (mode) => {
   const query = 'query($id: ID!) { project(id: $id) { name backupTask { id status } } }';
   const post = async (key: string, id: string) => {
     const res = await fetch((gateways.get(mode) as RunningHiveGateway).url, {
