@@ -153,7 +153,7 @@ describe.each(MATRIX)('Hive Gateway (subgraph transport %s), client over %s', (m
     ]);
   });
 
-  /** Pairs whose other-principal case still fails (INTERNAL_SERVER_ERROR): skipped, listed in the README. */
+  /** Rust planner: the gateway masks copygraph's NOT_FOUND as INTERNAL_SERVER_ERROR (README): skipped. */
   const otherStillFails = mode.startsWith('rust-');
   it.skipIf(otherStillFails)("ends with NOT_FOUND (not an internal error) for another principal's task", async () => {
     const task = await stack.app.services.tasks.create({
