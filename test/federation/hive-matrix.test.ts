@@ -117,15 +117,13 @@ function run(
 
 const MATRIX = [
   ...HIVE_SUBGRAPH_MODES.flatMap((mode) => (['graphql-ws', 'sse'] as const).map((client) => [mode, client] as const)),
-  // With the real Mesh transports, all but one pair: for a graphql-ws client with the default (SSE)
-  // subgraph transport, `propagateHeaders` is not consulted, so copygraph answers UNAUTHENTICATED
-  // (README, "The matrix the test suite runs").
+  // The real Mesh transports, with the JS and with Hive's Rust query planner.
   ['mesh-http', 'sse'] as const,
   ['mesh-ws', 'sse'] as const,
   ['mesh-ws', 'graphql-ws'] as const,
-  // Hive's Rust query planner: own task over SSE only. Still failing there (README): another
-  // principal's task ends with INTERNAL_SERVER_ERROR, and graphql-ws clients reach copygraph without
-  // their Authorization.
+  ['mesh-http', 'graphql-ws'] as const,
+  ['rust-http', 'graphql-ws'] as const,
+  ['rust-ws', 'graphql-ws'] as const,
   ['rust-http', 'sse'] as const,
   ['rust-ws', 'sse'] as const,
 ];
