@@ -1,13 +1,14 @@
 /**
  * copygraph composes into a supergraph next to a platform team's own subgraph ("projects", a real
  * @apollo/subgraph fixture that references and extends `CopyTask` and `StorageObject` with @key,
- * @external, @requires, @shareable, @override, @inaccessible and @tag), with Apollo's composer and
- * with The Guild's (the one inside Hive), in process. The supergraph is a file snapshot.
+ * @external, @requires, @shareable, @override, @inaccessible and @tag), with Apollo's composer,
+ * with The Guild's (the one inside Hive) and with WunderGraph's (the one inside Cosmo), in process. The supergraph is a file snapshot.
  */
 import { composeServices } from '@apollo/composition';
-import { buildASTSchema, buildSchema, type GraphQLSchema, lexicographicSortSchema, parse, printSchema } from 'graphql';
+import { buildASTSchema, buildSchema, type DocumentNode, type GraphQLSchema, lexicographicSortSchema, parse, print, printSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { composeServices as composeWithGuild } from '@theguild/federation-composition';
+import { federateSubgraphs } from '@wundergraph/composition';
 import { composeSupergraph, composeSupergraphWithGuild, subgraphDefinitions } from '../fixtures/gateways.ts';
 import { MEDIA_SDL, MEDIA_SUBGRAPH_NAME } from '../fixtures/media-subgraph.ts';
 
@@ -97,6 +98,29 @@ describe('composition', () => {
       const result = composeWithGuild([...copygraph, media]);
       expect(result.errors?.map((e) => e.message)).toBeUndefined();
       expect(result.publicSdl).toContain('importProgress: CopyProgress');
+    });
+
+    /** Cosmo's composer takes subgraphs as `{ name, url, definitions }`. */
+    const forCosmo = (subgraphs: { name: string; url?: string | undefined; typeDefs: DocumentNode }[]) =>
+      subgraphs.map((s) => ({ name: s.name, url: s.url ?? '', definitions: s.typeDefs }));
+
+    it('composes with @wundergraph/composition (Cosmo)', () => {
+      const result = federateSubgraphs({ subgraphs: forCosmo([...copygraph, media]) });
+      if (!result.success) throw new Error(result.errors.map((e) => e.message).join('\n'));
+      expect(result.warnings.map((w) => w.message)).toEqual([]);
+      // The client schema belongs to Cosmo's CommonJS copy of graphql: printed from its AST.
+      expect(print(result.federatedGraphAST)).toMatch(/importProgress: CopyProgress/);
+    });
+
+    it('fails with Cosmo when CopyProgress is not @shareable (the composition the issue reported)', () => {
+      // The control: the same subgraphs with copygraph's CopyProgress stripped of @shareable.
+      const unshared = copygraph.map((s) => ({
+        ...s,
+        typeDefs: parse(print(s.typeDefs).replace(/type CopyProgress @shareable/, 'type CopyProgress')),
+      }));
+      const result = federateSubgraphs({ subgraphs: forCosmo([...unshared, media]) });
+      expect(result.success).toBe(false);
+      if (!result.success) expect(result.errors.map((e) => e.message).join('\n')).toMatch(/CopyProgress/);
     });
 
     /** A subgraph's own `CopyTaskStatus`, with the given values. */
