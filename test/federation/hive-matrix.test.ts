@@ -151,9 +151,8 @@ describe.each(MATRIX)('Hive Gateway (subgraph transport %s), client over %s', (m
     ]);
   });
 
-  /** Rust planner: the gateway masks copygraph's NOT_FOUND as INTERNAL_SERVER_ERROR (README): skipped. */
-  const otherStillFails = mode.startsWith('rust-');
-  it.skipIf(otherStillFails)("ends with NOT_FOUND (not an internal error) for another principal's task", async () => {
+  // Rust planner: with the mask that lets subgraph errors through (fixture, README).
+  it("ends with NOT_FOUND (not an internal error) for another principal's task", async () => {
     const task = await stack.app.services.tasks.create({
       owner: 'alice',
       provider: Provider.QINIU,
