@@ -20,6 +20,7 @@ import { type RequestContext, requestIdOf } from '../context.ts';
 import { isGraphQLError } from '../core/errors.ts';
 import { iterateWithin, type ObservedOperation, startOperation } from '../operation-observer.ts';
 import { prepareOperation } from './operation.ts';
+import { subscribeShared } from './shared-events.ts';
 import { GRAPHQL_PATH, headerRecord, type RequestHeaders, type ServeOptions } from './request.ts';
 
 /**
@@ -210,8 +211,9 @@ export function createWsTransport(options: ServeOptions, httpServer: Server): Ws
       },
       subscribe: async (args) => {
         const op = byContext.get(args.contextValue as object);
-        if (!op) return nodeGraphql.subscribe(args);
-        const result = await op.run(() => nodeGraphql.subscribe(args));
+        // Each event executed once per audience (same event, document, principal; no own credentials).
+        if (!op) return subscribeShared(args);
+        const result = await op.run(() => subscribeShared(args));
         return Symbol.asyncIterator in result ? iterateWithin(op, result) : result;
       },
       onOperation: (ctx, id, _payload, _args, result) => {
