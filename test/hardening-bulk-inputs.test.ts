@@ -9,6 +9,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COZE_DEMO, FEISHU_DEMO, QINIU_DEMO } from '../emulators/index.ts';
+import { text } from './helpers/inputs.ts';
 import { type Stack, startStack } from './helpers/stack.ts';
 
 let stack: Stack;
@@ -18,14 +19,6 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
-const nasty = fc.constantFrom('.', '..', '/', '../..', 'a/b', '%2e', '%2e%2e', '%2F', '?x=1', '#', ' ', '', '\u0000', 'a\r\nb', '\uD800', '١٢٣', 'ａ');
-const text = (valid: fc.Arbitrary<string>, edge: readonly string[] = []) =>
-  fc.oneof(
-    { arbitrary: valid, weight: 4 },
-    { arbitrary: nasty, weight: 2 },
-    { arbitrary: fc.string({ maxLength: 30, unit: 'binary' }), weight: 2 },
-    ...(edge.length > 0 ? [{ arbitrary: fc.constantFrom(...edge), weight: 2 }] : []),
-  );
 /** Lists of 0 to `max` items, mostly all valid, so one bad item among good ones is what decides. */
 const list = <T>(item: fc.Arbitrary<T>, max = 4) => fc.array(item, { minLength: 0, maxLength: max });
 

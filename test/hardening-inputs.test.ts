@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLUE_DEMO, COZE_DEMO, FEISHU_DEMO, PAN123_DEMO, QINIU_DEMO } from '../emulators/index.ts';
+import { text } from './helpers/inputs.ts';
 import { type Stack, startStack } from './helpers/stack.ts';
 
 let stack: Stack;
@@ -18,15 +19,6 @@ beforeAll(async () => {
 afterAll(async () => stack?.close());
 
 /** Strings an attacker tries first: path steps, separators, encodings, controls, blanks. */
-const nasty = fc.constantFrom('.', '..', '/', '../..', 'a/b', '%2e', '%2e%2e', '%2F', '?x=1', '#', ' ', '', '\u0000', 'a\r\nb', '\uD800', '١٢٣', 'ａ');
-/** Mostly valid values (so that the other fields' bad values are what decides), often nasty or arbitrary ones. */
-const text = (valid: fc.Arbitrary<string>, edge: readonly string[] = []) =>
-  fc.oneof(
-    { arbitrary: valid, weight: 4 },
-    { arbitrary: nasty, weight: 2 },
-    { arbitrary: fc.string({ maxLength: 30, unit: 'binary' }), weight: 2 },
-    ...(edge.length > 0 ? [{ arbitrary: fc.constantFrom(...edge), weight: 2 }] : []),
-  );
 
 const RESULT_FIELDS = '__typename ... on CopyTask { id status } ... on CopyError { code message }';
 
