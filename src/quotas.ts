@@ -10,7 +10,6 @@
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import { CopyErrorCode, type Provider, UpstreamFailure } from './core/errors.ts';
-import { TaskStatus } from './tasks/model.ts';
 import type { TaskStore } from './tasks/store/sqlite.ts';
 
 /** Counts hits of a key in fixed windows. */
@@ -112,7 +111,7 @@ export class Quotas {
   /** Refuses a new copy (RATE_LIMITED) when the principal already has `maxActiveTasks` tasks not final. */
   async checkActiveTasks(principal: string, provider: Provider): Promise<void> {
     const max = this.limits.maxActiveTasks;
-    if ((await this.#countActive(principal, max)) < max) return;
+    if ((await this.store.countActive(principal, max)) < max) return;
     throw new UpstreamFailure({
       code: CopyErrorCode.RATE_LIMITED,
       provider,
@@ -120,18 +119,5 @@ export class Quotas {
       retryable: true,
       retryAfterSeconds: 5,
     });
-  }
-
-  /** The principal's tasks not final, up to `max`: one indexed count where the store has it, pages of `list` otherwise. */
-  async #countActive(principal: string, max: number): Promise<number> {
-    if (this.store.countActive) return this.store.countActive(principal, max);
-    let active = 0;
-    let after: string | undefined;
-    for (;;) {
-      const page = await this.store.list(principal, { status: [TaskStatus.QUEUED, TaskStatus.RUNNING] }, Math.min(100, max), after);
-      active += page.items.length;
-      if (active >= max || !page.hasNextPage) return active;
-      after = page.items.at(-1)?.cursor;
-    }
   }
 }

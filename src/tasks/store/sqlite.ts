@@ -39,9 +39,9 @@ export interface TaskStore {
   count(owner: string, filter: TaskListFilter): Promise<number>;
   /**
    * How many of one owner's tasks are not final, counted up to `limit` (the quota of copies in
-   * progress asks only whether the limit is reached). Optional: without it the quota pages `list`.
+   * progress asks only whether the limit is reached, on every copy: keep it one bounded count).
    */
-  countActive?(owner: string, limit: number): Promise<number>;
+  countActive(owner: string, limit: number): Promise<number>;
   /** Every task not yet final, oldest first (for the watcher to resume). */
   listActive(): Promise<CopyTaskRecord[]>;
   /**
