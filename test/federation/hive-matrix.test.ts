@@ -15,6 +15,7 @@ import {
   composeSupergraph,
   freeLoopbackPort,
   HIVE_SUBGRAPH_MODES,
+  MESH_CALLBACK_PATH,
   MESH_SUBGRAPH_MODES,
   type HiveSubgraphMode,
   type RunningHiveGateway,
@@ -32,13 +33,16 @@ const gateways = new Map<HiveSubgraphMode, RunningHiveGateway>();
 const clients: { dispose(): void | Promise<void> }[] = [];
 
 beforeAll(async () => {
-  const callbackPort = await freeLoopbackPort();
+  // The hand-written callback transport's server, and the gateway of `mesh-callback` (its webhook route).
+  const [callbackPort, meshCallbackPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
   [stack, projects] = await Promise.all([
-    startStack({ env: { COPYGRAPH_CALLBACK_URLS: `http://127.0.0.1:${callbackPort}/callback/` } }),
+    startStack({
+      env: { COPYGRAPH_CALLBACK_URLS: `http://127.0.0.1:${callbackPort}/callback/,http://127.0.0.1:${meshCallbackPort}${MESH_CALLBACK_PATH}/` },
+    }),
     startProjectsSubgraph(),
   ]);
   const { supergraphSdl } = composeSupergraph({ copygraph: stack.app.url, projects: projects.url });
-  for (const mode of ALL_MODES) gateways.set(mode, await startHiveGateway(supergraphSdl, mode, callbackPort));
+  for (const mode of ALL_MODES) gateways.set(mode, await startHiveGateway(supergraphSdl, mode, mode === 'mesh-callback' ? meshCallbackPort : callbackPort));
 });
 
 afterAll(async () => {
@@ -126,6 +130,8 @@ const MATRIX = [
   ['rust-ws', 'graphql-ws'] as const,
   ['rust-http', 'sse'] as const,
   ['rust-ws', 'sse'] as const,
+  ['mesh-callback', 'graphql-ws'] as const,
+  ['mesh-callback', 'sse'] as const,
 ];
 
 describe.each(MATRIX)('Hive Gateway (subgraph transport %s), client over %s', (mode, transport) => {

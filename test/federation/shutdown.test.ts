@@ -2,8 +2,9 @@
  * Shutdown and restart under open subscriptions. A real `node --import tsx src/main.ts` child gets
  * SIGTERM while a graphql-ws, an SSE and a multipart HTTP subscription are open: the WebSocket is closed
  * with 1012 (Service Restart), the event stream and the multipart body end unfinished, and the process exits 0 without waiting for its force-exit
- * timer. Then a client behind Hive Gateway keeps watching a copy across a copygraph restart: its stream
- * breaks, it subscribes again, and it reaches the final state.
+ * timer. Then a client behind Hive Gateway (each hand-written and real Mesh transport) keeps watching a
+ * copy across a copygraph restart: its stream breaks, it subscribes again, and it reaches the final
+ * state (with mesh-ws the gateway's transport reconnects and subscribes again itself).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,6 +23,8 @@ import {
   freeLoopbackPort,
   HIVE_SUBGRAPH_MODES,
   type HiveSubgraphMode,
+  MESH_CALLBACK_PATH,
+  MESH_SUBGRAPH_MODES,
   type RunningHiveGateway,
   startHiveGateway,
 } from '../fixtures/gateways.ts';
@@ -137,6 +140,9 @@ describe('SIGTERM with open subscriptions (a real process)', () => {
   });
 });
 
+/** The hand-written transports, and the real Mesh transports (with the JS and the Rust planner). */
+const RESTART_MODES: readonly HiveSubgraphMode[] = [...HIVE_SUBGRAPH_MODES, ...MESH_SUBGRAPH_MODES];
+
 describe('a client behind Hive Gateway across a copygraph restart', () => {
   let stack: Stack;
   let projects: ProjectsSubgraph;
@@ -144,13 +150,19 @@ describe('a client behind Hive Gateway across a copygraph restart', () => {
 
   beforeAll(async () => {
     const port = await freePort();
-    const callbackPort = await freeLoopbackPort();
+    const [callbackPort, meshCallbackPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
     [stack, projects] = await Promise.all([
-      startStack({ env: { PORT: String(port), COPYGRAPH_CALLBACK_URLS: `http://127.0.0.1:${callbackPort}/callback/` } }),
+      startStack({
+        env: {
+          PORT: String(port),
+          COPYGRAPH_CALLBACK_URLS: `http://127.0.0.1:${callbackPort}/callback/,http://127.0.0.1:${meshCallbackPort}${MESH_CALLBACK_PATH}/`,
+        },
+      }),
       startProjectsSubgraph(),
     ]);
     const { supergraphSdl } = composeSupergraph({ copygraph: stack.app.url, projects: projects.url });
-    for (const mode of HIVE_SUBGRAPH_MODES) gateways.set(mode, await startHiveGateway(supergraphSdl, mode, callbackPort));
+    for (const mode of RESTART_MODES)
+      gateways.set(mode, await startHiveGateway(supergraphSdl, mode, mode === 'mesh-callback' ? meshCallbackPort : callbackPort));
   });
 
   afterAll(async () => {
@@ -201,7 +213,7 @@ describe('a client behind Hive Gateway across a copygraph restart', () => {
     });
   }
 
-  it.each(HIVE_SUBGRAPH_MODES)('resubscribes through the gateway (subgraph transport %s) and reaches the final state', async (mode) => {
+  it.each(RESTART_MODES)('resubscribes through the gateway (subgraph transport %s) and reaches the final state', async (mode) => {
     const task = await startCozeCopy(stack.app.url);
     let restarted: Promise<void> | undefined;
     let restartDone = false;
@@ -216,7 +228,11 @@ describe('a client behind Hive Gateway across a copygraph restart', () => {
     });
     const { statuses, subscriptions } = await outcome;
     await restarted;
-    expect(subscriptions).toBeGreaterThan(1);
+    // mesh-ws: the gateway's own graphql-ws connection to copygraph reconnects on 1012 and subscribes
+    // again, so the client's one subscription usually carries on (seen: 1 subscription); every other
+    // mode breaks the client's stream and the client subscribes again.
+    if (mode === 'mesh-ws') expect(subscriptions).toBeGreaterThanOrEqual(1);
+    else expect(subscriptions).toBeGreaterThan(1);
     expect(statuses.at(-1)).toBe('SUCCEEDED');
     expect(statuses.slice(0, -1).every((s) => s === 'RUNNING')).toBe(true);
   });
