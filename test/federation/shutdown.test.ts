@@ -142,6 +142,9 @@ describe('SIGTERM with open subscriptions (a real process)', () => {
 
 /** The hand-written transports, and the real Mesh transports (with the JS and the Rust planner). */
 const RESTART_MODES: readonly HiveSubgraphMode[] = [...HIVE_SUBGRAPH_MODES, ...MESH_SUBGRAPH_MODES];
+/** How the client reaches the gateway: graphql-ws, or an SSE stream (graphql-sse, distinct connections mode). */
+const CLIENT_TRANSPORTS = ['graphql-ws', 'sse'] as const;
+type ClientTransport = (typeof CLIENT_TRANSPORTS)[number];
 
 describe('a client behind Hive Gateway across a copygraph restart', () => {
   let stack: Stack;
@@ -176,19 +179,22 @@ describe('a client behind Hive Gateway across a copygraph restart', () => {
    * was interrupted; subscribe again after a short pause. Resolves with every state seen and how
    * many subscriptions it took.
    */
-  function watchToTheEnd(gateway: RunningHiveGateway, id: string, onValue: (status: string) => void): Promise<{ statuses: string[]; subscriptions: number }> {
+  function watchToTheEnd(
+    gateway: RunningHiveGateway,
+    transport: ClientTransport,
+    id: string,
+    onValue: (status: string) => void,
+  ): Promise<{ statuses: string[]; subscriptions: number }> {
     const statuses: string[] = [];
     let subscriptions = 0;
+    let final = false;
     return new Promise((resolve, reject) => {
       const attempt = () => {
         if (++subscriptions > 20) return reject(new Error(`gave up after 20 subscriptions: ${statuses.join(', ')}`));
-        const client = createWsClient({
-          url: gateway.wsUrl,
-          webSocketImpl: WebSocket,
-          retryAttempts: 0,
-          connectionParams: { authorization: `Bearer ${ALICE}` },
-        });
-        let final = false;
+        const client =
+          transport === 'graphql-ws'
+            ? createWsClient({ url: gateway.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${ALICE}` } })
+            : createSseClient({ url: gateway.url, headers: { authorization: `Bearer ${ALICE}` }, retryAttempts: 0 });
         const again = () => {
           void client.dispose();
           if (final) resolve({ statuses, subscriptions });
@@ -213,11 +219,13 @@ describe('a client behind Hive Gateway across a copygraph restart', () => {
     });
   }
 
-  it.each(RESTART_MODES)('resubscribes through the gateway (subgraph transport %s) and reaches the final state', async (mode) => {
+  const CASES = RESTART_MODES.flatMap((mode) => CLIENT_TRANSPORTS.map((transport) => [mode, transport] as const));
+
+  it.each(CASES)('resubscribes through the gateway (subgraph transport %s, client over %s) and reaches the final state', async (mode, transport) => {
     const task = await startCozeCopy(stack.app.url);
     let restarted: Promise<void> | undefined;
     let restartDone = false;
-    const outcome = watchToTheEnd(gateways.get(mode) as RunningHiveGateway, task.id, (status) => {
+    const outcome = watchToTheEnd(gateways.get(mode) as RunningHiveGateway, transport, task.id, (status) => {
       if (status !== 'RUNNING') return;
       // The first state: restart copygraph under the open subscription.
       restarted ??= stack.restart().then(() => {
