@@ -4,7 +4,7 @@
  */
 import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import { Authenticator } from './auth.ts';
+import { Authenticator, type Principal } from './auth.ts';
 import type { Config } from './config.ts';
 import { type RequestContext, requestIdOf } from './context.ts';
 import { InvalidCredentialHeader, mergeCredentials, parseCredentialOverrides, registerCredentialSecrets } from './core/credentials.ts';
@@ -29,6 +29,8 @@ import { closeServices, createServices, openSharedEngine, resumeTasks, type Serv
 
 export interface AppOptions extends ServiceOverrides {
   readonly logger?: Logger;
+  /** How often this replica looks for router callback subscriptions to carry on (default 1 s). */
+  readonly callbackClaimEveryMs?: number;
 }
 
 export interface App {
@@ -85,6 +87,11 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         },
       });
     }
+    return contextFor(principal, headers);
+  };
+
+  /** The context of an authenticated principal, with the request's own credential headers, if any. */
+  const contextFor = (principal: Principal, headers: RequestHeaders): RequestContext => {
     let requestCredentials: ReturnType<typeof parseCredentialOverrides>;
     try {
       requestCredentials = parseCredentialOverrides(headers);
@@ -116,6 +123,14 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     };
   };
 
+  /**
+   * The context of a router callback subscription carried on by this replica for a stored principal:
+   * configured credentials only (a request's own are never stored), no request quota taken. Undefined
+   * when no configured key names the principal any more.
+   */
+  const principalContext = async (principalId: string): Promise<RequestContext | undefined> =>
+    auth.knows(principalId) ? contextFor({ id: principalId }, {}) : undefined;
+
   const metricsSource = { contentType: registry.contentType, metrics: () => registry.metrics() };
   const metricsServer =
     config.metricsPort === undefined
@@ -135,6 +150,13 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     callbackUrls: config.callbackUrls,
+    callbackSubscriptions: {
+      store: services.callbacks,
+      holder: services.replicaId,
+      leaseMs: config.callbackLeaseMs,
+      principalContext,
+      ...(options.callbackClaimEveryMs === undefined ? {} : { claimEveryMs: options.callbackClaimEveryMs }),
+    },
     ws: config.ws,
     metrics: metricsServer ? undefined : metricsSource,
     plugins: [createOperationObserver(logger)],

@@ -21,6 +21,12 @@ export class Authenticator {
     return this.#digests.length === 0;
   }
 
+  /** Whether some configured key (still) names this principal; in open mode only `demo`. */
+  knows(principalId: string): boolean {
+    if (this.open) return principalId === OPEN_PRINCIPAL.id;
+    return this.#digests.some((entry) => entry.principal === principalId);
+  }
+
   /**
    * The principal for an `Authorization` header value (`Bearer <key>`, or the bare key), or undefined
    * when the key is missing or unknown. Open mode accepts anyone as `demo`.

@@ -76,6 +76,8 @@ const EnvSchema = z.object({
   COPYGRAPH_MAX_BODY_BYTES: int(64 * 1024, 256 * 1024 * 1024).default(1024 * 1024),
   /** The listen backlog: connections the kernel queues before accept (capped by net.core.somaxconn). */
   COPYGRAPH_LISTEN_BACKLOG: int(16, 65_535).default(4_096),
+  /** How long a replica's hold on a router callback subscription lasts unless renewed (renewed every third of it). */
+  COPYGRAPH_CALLBACK_LEASE_MS: int(1_000, 600_000).default(6_000),
   COPYGRAPH_POLL_INITIAL_MS: int(10, 600_000).default(1_000),
   COPYGRAPH_POLL_MAX_MS: int(10, 3_600_000).default(30_000),
   COPYGRAPH_TASK_MAX_AGE_S: int(1, 30 * 86_400).default(86_400),
@@ -213,6 +215,8 @@ export interface Config {
   readonly credentials: UpstreamCredentials;
   /** Router callback URLs or prefixes allowed; empty: the callback protocol is off. */
   readonly callbackUrls: readonly string[];
+  /** A replica's lease on a router callback subscription it carries (another replica takes it over once expired). */
+  readonly callbackLeaseMs: number;
   /** Per-principal policies; a principal without one is unrestricted. */
   readonly policies: PolicySet;
   readonly limits: OperationLimits;
@@ -358,6 +362,7 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>> 
     },
     credentials,
     callbackUrls: env.COPYGRAPH_CALLBACK_URLS,
+    callbackLeaseMs: env.COPYGRAPH_CALLBACK_LEASE_MS,
     policies,
     limits: {
       maxAliases: env.COPYGRAPH_MAX_ALIASES,

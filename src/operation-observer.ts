@@ -370,6 +370,17 @@ export class CallbackObserver {
     }
   }
 
+  /**
+   * The subscription stopped on this replica without a `complete` of its own: `drain` (its lease let
+   * go, or lost to another replica, which carries it on).
+   */
+  stopped(subscriptionId: string, how: SubscriptionEnd): void {
+    const op = this.#open.get(subscriptionId);
+    if (!op) return;
+    this.#open.delete(subscriptionId);
+    op.end(how);
+  }
+
   /** The subscribing request was answered with errors (refused: no `check` will come). */
   refused(subscriptionId: string, errors: readonly unknown[]): void {
     const op = this.#open.get(subscriptionId);

@@ -20,6 +20,10 @@ import { blueBulkPoller } from './pollers/blue-bulk.ts';
 import { withCozeBulk } from './pollers/coze-bulk.ts';
 import type { TaskItemStore } from './tasks/items.ts';
 import { itemStoreFor } from './tasks/store/engine-items.ts';
+import { callbackStoreFor } from './tasks/store/engine-callbacks.ts';
+import type { CallbackSubscriptionStore } from './tasks/callback-subscriptions.ts';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import { type LimiterClock, type RateBudget, SharedRateBudget } from './core/rate-limiter.ts';
 import { routeByKind } from './pollers/routing.ts';
 import type { Config } from './config.ts';
@@ -42,6 +46,10 @@ export interface Services {
   readonly store: TaskStore;
   /** The items of bulk copies, in the task store's engine. */
   readonly items: TaskItemStore;
+  /** Router callback subscriptions, durable in the task store's engine (any replica carries them on). */
+  readonly callbacks: CallbackSubscriptionStore;
+  /** This process among the replicas: the holder of the callback subscriptions it carries. */
+  readonly replicaId: string;
   readonly pubsub: TaskPubSub;
   /** Which replica polls which task (in-process unless the engine is shared). */
   readonly leases: TaskLeases;
@@ -89,6 +97,8 @@ export interface SharedBudgets {
 export function createServices(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Services {
   const store = overrides.store ?? createSqliteTaskStore(config.dbPath);
   const items = itemStoreFor(store);
+  const callbacks = callbackStoreFor(store);
+  const replicaId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const pubsub = overrides.pubsub ?? createInProcessPubSub();
   const leases = overrides.leases ?? createInProcessLeases();
   const tasks = new TaskService(store, pubsub);
@@ -148,7 +158,26 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
   watcher.register(routeByKind('qiniu-bulk', qiniuBulkPoller(qiniu, items), new OutcomePoller(new QiniuOutcomeLookup(qiniu), outcome)));
   watcher.register(routeByKind('feishu-tree', feishuTreePoller(feishu, items), new OutcomePoller(new FeishuOutcomeLookup(feishu), outcome)));
   watcher.register(routeByKind('blue-bulk', blueBulkPoller(blue, items), new OutcomePoller(new BlueOutcomeLookup(blue), outcome)));
-  return { config, logger, store, items, pubsub, leases, takeover, tasks, watcher, idempotency, qiniu, feishu, wikiNodes, blue, coze, pan123 };
+  return {
+    config,
+    logger,
+    store,
+    items,
+    callbacks,
+    replicaId,
+    pubsub,
+    leases,
+    takeover,
+    tasks,
+    watcher,
+    idempotency,
+    qiniu,
+    feishu,
+    wikiNodes,
+    blue,
+    coze,
+    pan123,
+  };
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
  * Drain: on shutdown, open graphql-sse streams and router-callback subscriptions end at once (an SSE
  * stream is ended as interrupted, without `complete`, so its client subscribes again: see
- * src/transport/sse.ts; a router gets `complete` with SERVICE_RESTART), so the process exits 0 within
- * its grace period instead of waiting for them.
+ * src/transport/sse.ts; a router callback subscription's lease is let go without `complete`, so another
+ * replica, or this one started again, carries it on: src/transport/callback-runner.ts), so the process
+ * exits 0 within its grace period instead of waiting for them.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -13,7 +14,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { AddressInfo } from 'node:net';
 import { createClient as createSseClient } from 'graphql-sse';
+import Database from 'better-sqlite3';
 import { expect, it } from 'vitest';
+import { createSqliteCallbackSubscriptions } from '../src/tasks/store/sqlite-callbacks.ts';
 import { Provider } from '../src/core/errors.ts';
 import { TaskStatus } from '../src/tasks/model.ts';
 import { COZE_DEMO, startDemoEmulators } from '../emulators/index.ts';
@@ -21,7 +24,7 @@ import { ALICE, baseEnv, eventually, startStack } from './helpers/stack.ts';
 
 const SUBSCRIPTION = 'subscription($id: ID!) { copyTaskUpdated(id: $id) { id status } }';
 
-it('ends open SSE streams and callback subscriptions when the app stops', async () => {
+it('ends open SSE streams and lets callback subscriptions go when the app stops', async () => {
   const calls: { action: string; id: string }[] = [];
   const router = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -69,9 +72,15 @@ it('ends open SSE streams and callback subscriptions when the app stops', async 
     await stack.app.stop();
     // Interrupted, not finished: the task is not final, the client subscribes again.
     expect(await ended).toBe('error Connection closed while having active streams');
-    const last = calls.filter((c) => c.id === subscriptionId).at(-1) as { action: string; errors?: { extensions?: { code?: string } }[] } | undefined;
-    expect(last?.action).toBe('complete');
-    expect(last?.errors?.at(-1)?.extensions?.code).toBe('SERVICE_RESTART');
+    // Not completed: the record stays, its lease let go (claimable at once by any replica).
+    expect(calls.filter((c) => c.id === subscriptionId).map((c) => c.action)).not.toContain('complete');
+    const db = new Database(stack.dbPath);
+    try {
+      const leftover = await createSqliteCallbackSubscriptions(db).claimExpired('another-replica', 10_000, 10);
+      expect(leftover.map((r) => r.id)).toEqual([subscriptionId]);
+    } finally {
+      db.close();
+    }
     client.dispose();
   } finally {
     await stack.close();

@@ -1,16 +1,26 @@
 /**
- * Apollo Router's HTTP callback protocol for subscriptions: the router POSTs the subscription with a
- * callback URL, and events go back to it as `check`, `next`, `complete` and heartbeats, through Apollo
- * Server's own plugin.
+ * Apollo Router's HTTP callback protocol for subscriptions (callback/1.0): the router POSTs the
+ * subscription with a callback URL, subscription id, verifier and heartbeat interval; copygraph sends
+ * `check` to that URL before answering, then heartbeats, `next` events and `complete` there. This module
+ * is the request side (allowlist, the subscribing request, what is posted to the router: masked errors,
+ * no redirects); `callback-runner.ts` carries the subscriptions, durable in the store, so that any
+ * replica carries a subscription on when the one that accepted it is gone.
  */
-import type { ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginSubscriptionCallback, type ApolloServerPluginSubscriptionCallbackOptions } from '@apollo/server/plugin/subscriptionCallback';
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { type ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { z } from 'zod';
 import type { RequestContext } from '../context.ts';
+import { isGraphQLError } from '../core/errors.ts';
 import { CallbackObserver } from '../operation-observer.ts';
+import type { CallbackSubscription } from '../tasks/callback-subscriptions.ts';
+import { type CallbackExecution, type CallbackMessage, type CallbackPost, CallbackRunner } from './callback-runner.ts';
+import { prepareOperation, requestError } from './operation.ts';
 import type { ServeOptions } from './request.ts';
 
-type Fetcher = NonNullable<ApolloServerPluginSubscriptionCallbackOptions['fetcher']>;
+/** Node's CommonJS graphql, the copy the schema was built with (see operation.ts). */
+const { subscribe } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
 /**
  * Whether a router callback URL is on the allowlist: equal to an entry, or under an entry that ends in
@@ -40,94 +50,107 @@ const refusal = (): GraphQLError =>
   });
 
 /**
- * What a `complete` sent while copygraph drains carries: Apollo's plugin completes every open
- * subscription on shutdown, which a router would pass on as a normal end. With this error the client
- * learns the stream was cut (the task is not final) and subscribes again.
+ * Posts one message to the router: only to an allowed URL (checked at every call), with every error
+ * passed through the same masking as on the other transports (a deliberate code such as NOT_FOUND
+ * passes; anything else becomes INTERNAL_SERVER_ERROR), never following a redirect (a 3xx is an
+ * answer like any other non-2xx). Each call is reported to the observer.
  */
-export const RESTART_ERROR = { message: 'copygraph is restarting: subscribe again.', extensions: { code: 'SERVICE_RESTART' } } as const;
-
-/**
- * The callback plugin posts raw graphql-js results to the router, bypassing `formatError`. This
- * fetcher passes every error in a `next` payload or a `complete` through the same masking first.
- * Only the serialized error is left at this point, so it is rebuilt as a GraphQLError: a deliberate
- * code (NOT_FOUND, UNAUTHENTICATED…) passes, anything else becomes INTERNAL_SERVER_ERROR.
- */
-
-function maskingFetcher(formatError: ServeOptions['formatError'], draining: () => boolean, allowed: readonly string[], observer: CallbackObserver): Fetcher {
-  const mask = (errors: unknown[]): unknown[] =>
-    Array.isArray(errors)
-      ? errors.map((e) =>
-          formatError(
-            e as GraphQLFormattedError,
-            new GraphQLError((e as GraphQLFormattedError).message, { extensions: (e as GraphQLFormattedError).extensions ?? {} }),
-          ),
-        )
-      : errors;
-  // The plugin only ever POSTs JSON strings with a plain header record.
-  return async (url, init = {}) => {
-    // Checked again at every call: nothing reaches a URL off the allowlist, whatever the plugin does.
+function callbackPost(formatError: ServeOptions['formatError'], allowed: readonly string[], observer: CallbackObserver): CallbackPost {
+  const mask = (errors: readonly unknown[]): GraphQLFormattedError[] =>
+    errors.map((e) => {
+      if (isGraphQLError(e)) return formatError(e.toJSON(), e);
+      if (e instanceof Error) return formatError({ message: e.message }, e);
+      const formatted = e as GraphQLFormattedError;
+      return formatError(formatted, new GraphQLError(formatted.message, { extensions: formatted.extensions ?? {} }));
+    });
+  return async (url, message) => {
     if (!callbackUrlAllowed(allowed, url)) throw refusal();
-    let sent: { id?: string; action?: string; payload?: { errors?: unknown[] }; errors?: unknown[] } = {};
-    let body = typeof init.body === 'string' ? init.body : init.body?.toString('utf8');
-    if (body !== undefined) {
-      const message = JSON.parse(body) as { id?: string; action?: string; payload?: { errors?: unknown[] }; errors?: unknown[] };
-      sent = message;
-      if (message.errors) message.errors = mask(message.errors);
-      if (message.payload?.errors) message.payload.errors = mask(message.payload.errors);
-      if (message.action === 'complete' && draining()) message.errors = [...(Array.isArray(message.errors) ? message.errors : []), RESTART_ERROR];
-      body = JSON.stringify(message);
+    const body: CallbackMessage = {
+      ...message,
+      ...(message.payload?.errors ? { payload: { ...message.payload, errors: mask(message.payload.errors) as never } } : {}),
+      ...(message.errors ? { errors: mask(message.errors) } : {}),
+    };
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(message.action === 'check' ? { 'subscription-protocol': 'callback/1.0' } : {}) },
+        body: JSON.stringify(body),
+        redirect: 'manual',
+      });
+      // The body is not read; release the connection.
+      await res.body?.cancel().catch(() => {});
+      observer.sent(message.id, body, res.status, false);
+      return res.status;
+    } catch (err) {
+      observer.sent(message.id, body, undefined, false);
+      throw err;
     }
-    // Redirects are not followed: a 3xx is an answer like any other non-2xx (the plugin gives up).
-    return fetch(url, {
-      method: init.method ?? 'POST',
-      headers: init.headers ?? {},
-      ...(body === undefined ? {} : { body }),
-      signal: init.signal ?? null,
-      redirect: 'manual',
-    }).then(
-      (res) => {
-        // The observer reports the subscription (log line, metrics, span, the `callback` gauge).
-        observer.sent(sent.id, sent, res.status, draining());
-        return res;
-      },
-      (err: unknown) => {
-        observer.sent(sent.id, sent, undefined, draining());
-        throw err;
-      },
-    );
   };
 }
 
+/** The subscription extension the router sends (camelCase in callback/1.0 GA; snake_case before). */
+const ExtensionSchema = z
+  .object({
+    callbackUrl: z.string().optional(),
+    callback_url: z.string().optional(),
+    subscriptionId: z.string().min(1).max(200).optional(),
+    subscription_id: z.string().min(1).max(200).optional(),
+    verifier: z.string().min(1).max(1000),
+    heartbeatIntervalMs: z.number().int().nonnegative().max(3_600_000).optional(),
+    heartbeat_interval_ms: z.number().int().nonnegative().max(3_600_000).optional(),
+  })
+  .passthrough();
+
 /**
- * The callback plugins, in order: the first only notes that the server drains (Apollo starts every
- * plugin's `drainServer` in plugin order, so the flag is set before Apollo's plugin completes the
- * open subscriptions).
+ * The callback plugins: the observer's (a log line, metrics and a span per subscription), then the
+ * protocol's own, behind the allowlist: a request naming a callback URL that is not allowed is
+ * refused FORBIDDEN and nothing is sent to it.
  */
 export function createCallbackPlugins(options: ServeOptions): ApolloServerPlugin<RequestContext>[] {
-  let draining = false;
-  const drainFlag: ApolloServerPlugin<RequestContext> = {
+  const allowed = options.callbackUrls ?? [];
+  const observer = new CallbackObserver(options.operationLogger);
+  const durable = options.callbackSubscriptions;
+  const checks = { validationRules: options.validationRules, maxTokens: options.parseOptions?.maxTokens };
+
+  /** A claimed record's operation, run again as its principal (who may have lost every key since). */
+  const resume = async (record: CallbackSubscription): Promise<CallbackExecution> => {
+    observer.begin(record.id, { requestId: randomUUID(), principal: record.principalId, operationName: record.operationName, traceparent: undefined });
+    const contextValue = await durable.principalContext(record.principalId);
+    if (!contextValue) return { errors: [requestError('The API key of this subscription is no longer configured.', 'UNAUTHENTICATED')] };
+    const prepared = prepareOperation(options.schema, record, checks);
+    if (!prepared.ok) return { errors: prepared.errors };
+    return subscribe({ schema: options.schema, ...prepared.operation, contextValue });
+  };
+
+  const runner = new CallbackRunner({
+    store: durable.store,
+    holder: durable.holder,
+    leaseMs: durable.leaseMs,
+    ...(durable.claimEveryMs === undefined ? {} : { claimEveryMs: durable.claimEveryMs }),
+    post: callbackPost(options.formatError, allowed, observer),
+    resume,
+    log: (level, msg, fields) => options.logger[level](`${msg} ${JSON.stringify(fields)}`),
+    onStop: (id, how) => observer.stopped(id, how === 'drain' || how === 'lost' ? 'drain' : 'completed'),
+  });
+
+  const callback: ApolloServerPlugin<RequestContext> = {
     async serverWillStart() {
+      // With callbacks off (no allowed URL) there is nothing to carry on.
+      if (allowed.length > 0) runner.start();
       return {
         async drainServer() {
-          draining = true;
+          await runner.drain();
         },
       };
     },
-  };
-  const allowed = options.callbackUrls ?? [];
-  const observer = new CallbackObserver(options.operationLogger);
-  const inner = ApolloServerPluginSubscriptionCallback({
-    logger: options.logger,
-    fetcher: maskingFetcher(options.formatError, () => draining, allowed, observer),
-  }) as ApolloServerPlugin<RequestContext>;
-  // Behind the allowlist: a request naming a callback URL that is not allowed never reaches Apollo's
-  // plugin (no `check`, no heartbeat, nothing sent) and is refused FORBIDDEN.
-  const callback: ApolloServerPlugin<RequestContext> = {
-    ...inner,
-    async requestDidStart(requestContext) {
-      const extension = requestContext.request.extensions?.['subscription'] as Record<string, unknown> | undefined;
-      if (!extension) return undefined;
-      const callbackUrl = extension['callbackUrl'] || extension['callback_url'];
+    async requestDidStart({ request }) {
+      const raw = request.extensions?.['subscription'];
+      if (raw === undefined) return undefined;
+      const parsed = ExtensionSchema.safeParse(raw);
+      const extension = parsed.success ? parsed.data : undefined;
+      const callbackUrl = extension?.callbackUrl || extension?.callback_url;
+      const id = extension?.subscriptionId ?? extension?.subscription_id;
+      // Behind the allowlist: nothing is sent to a URL that is not allowed.
       if (!callbackUrlAllowed(allowed, callbackUrl)) {
         return {
           async didResolveOperation() {
@@ -135,8 +158,62 @@ export function createCallbackPlugins(options: ServeOptions): ApolloServerPlugin
           },
         };
       }
-      return inner.requestDidStart?.(requestContext);
+      if (!extension || !id || !callbackUrl) {
+        return {
+          async didResolveOperation() {
+            throw new GraphQLError('The subscription extension needs subscriptionId, verifier and callbackUrl (callback/1.0).', {
+              extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+            });
+          },
+        };
+      }
+      const heartbeatIntervalMs = extension.heartbeatIntervalMs ?? extension.heartbeat_interval_ms ?? 5_000;
+      return {
+        // The router is answered `{ data: null }`; the events go to the callback URL.
+        async responseForOperation() {
+          return {
+            http: { status: 200, headers: new HeaderMap([['content-type', 'application/json']]) },
+            body: { kind: 'single', singleResult: { data: null } },
+          };
+        },
+        async willSendResponse({ request: req, schema, document, contextValue, operationName, response }) {
+          // Refused before execution (validation, variables, auth): the answer tells the router; nothing is sent to it.
+          if (response.body.kind !== 'single' || response.body.singleResult.errors?.length || !document) return;
+          const fail = (message: string) => {
+            if (response.body.kind !== 'single') return;
+            const errors = [{ message, extensions: { code: 'INTERNAL_SERVER_ERROR' } }];
+            response.body.singleResult.errors = errors;
+            response.http.status = 500;
+            observer.refused(id, errors);
+          };
+          if (!(await runner.check({ callbackUrl, id, verifier: extension.verifier }))) {
+            fail('The `check` request to the router callback URL failed.');
+            return;
+          }
+          const record: CallbackSubscription = {
+            id,
+            callbackUrl,
+            verifier: extension.verifier,
+            query: req.query ?? '',
+            variables: req.variables ?? null,
+            operationName: operationName ?? null,
+            principalId: contextValue.principal.id,
+            heartbeatIntervalMs,
+            createdAt: new Date().toISOString(),
+          };
+          try {
+            // This request's own context (its credentials too) while it runs here; another replica
+            // carrying it on runs it with the principal's configured credentials only.
+            await runner.accept(record, async () =>
+              subscribe({ schema, document, variableValues: req.variables ?? {}, contextValue, operationName: operationName ?? null }),
+            );
+          } catch (err) {
+            options.logger.error(`callback subscription not recorded: ${err instanceof Error ? err.message : String(err)}`);
+            fail('The subscription could not be recorded; nothing will be sent to the callback URL.');
+          }
+        },
+      };
     },
   };
-  return [drainFlag, observer.plugin(), callback];
+  return [observer.plugin(), callback];
 }

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type RequestContext, requestIdOf } from '../context.ts';
 import type { Logger } from '../core/logger.ts';
 import { type ObservedOperation, startOperation } from '../operation-observer.ts';
+import type { CallbackSubscriptionStore } from '../tasks/callback-subscriptions.ts';
 
 /** Headers of an HTTP request, or the fields of a `connection_init` payload, lower-cased. */
 export type RequestHeaders = Readonly<Record<string, string | undefined>>;
@@ -41,8 +42,21 @@ export interface ServeOptions {
   readonly parseOptions?: { readonly maxTokens?: number };
   /** Router callback URLs or prefixes (ending in `/`) a subscription may name; empty: callbacks off. */
   readonly callbackUrls?: readonly string[];
+  /** Router callback subscriptions: durable records, carried on by any replica (see callback-runner.ts). */
+  readonly callbackSubscriptions: CallbackSubscriptionsOptions;
   /** WebSocket bounds (see ws.ts). */
   readonly ws?: WsLimits;
+}
+
+/** Where the durable records live and who this replica is (from the wiring: `src/app.ts`). */
+export interface CallbackSubscriptionsOptions {
+  readonly store: CallbackSubscriptionStore;
+  readonly holder: string;
+  readonly leaseMs: number;
+  /** A context for a stored principal (configured credentials only); undefined when no key names it any more. */
+  readonly principalContext: (principalId: string) => Promise<RequestContext | undefined>;
+  /** How often expired leases are looked for (default 1 s; tests shorten it). */
+  readonly claimEveryMs?: number;
 }
 
 export interface WsLimits {

@@ -3,69 +3,18 @@
  * with the client's headers forwarded on the upgrade request. Callback mode (callback/1.0), with
  * the test playing the router: a
  * `node:http` server takes `check`, `next`, `complete` and heartbeat calls, and copygraph runs the
- * subscription through Apollo Server's own executor (ApolloServerPluginSubscriptionCallback), with
- * the same authentication, context and error masking as the other transports.
+ * subscription as a durable record (src/transport/callback-runner.ts), with the same authentication,
+ * context and error masking as the other transports, and carries it on across a restart.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { App } from '../../src/app.ts';
 import { Provider } from '../../src/core/errors.ts';
-import { type CopyTaskRecord, TaskStatus } from '../../src/tasks/model.ts';
+import { type CopyTaskRecord, isFinalStatus, TaskStatus } from '../../src/tasks/model.ts';
 import { type InstrumentedApp, startInstrumentedApp } from '../fixtures/instrumented-app.ts';
-import { ALICE, BOB, eventually } from '../helpers/stack.ts';
-
-/** One call the router received. */
-interface CallbackMessage {
-  readonly kind: string;
-  readonly action: 'check' | 'next' | 'complete';
-  readonly id: string;
-  readonly verifier: string;
-  readonly payload?: { data?: Record<string, any> | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
-  readonly errors?: { message: string; extensions?: Record<string, unknown> }[];
-  readonly protocol: string | undefined;
-}
-
-/** The router's side: records every call; answers 404 for subscriptions it has forgotten. */
-class FakeRouter {
-  readonly messages: CallbackMessage[] = [];
-  readonly gone = new Set<string>();
-  #server: Server | undefined;
-  url = '';
-
-  async start(): Promise<void> {
-    this.#server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Omit<CallbackMessage, 'protocol'>;
-        const header = req.headers['subscription-protocol'];
-        this.messages.push({ ...body, protocol: Array.isArray(header) ? header[0] : header });
-        if (this.gone.has(body.id)) {
-          res.writeHead(404).end();
-          return;
-        }
-        // The router answers a check with 204 and the protocol it speaks; next and complete with 200.
-        if (body.action === 'check') res.writeHead(204, { 'subscription-protocol': 'callback/1.0' }).end();
-        else res.writeHead(200).end();
-      });
-    });
-    const server = this.#server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`;
-  }
-
-  of(id: string): CallbackMessage[] {
-    return this.messages.filter((m) => m.id === id);
-  }
-
-  async close(): Promise<void> {
-    this.#server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
-  }
-}
+import { FakeRouter } from '../helpers/callback-router.ts';
+import { ALICE, BOB, eventually, startStack } from '../helpers/stack.ts';
 
 let fed: InstrumentedApp;
 let app: App;
@@ -247,35 +196,112 @@ describe('subscriptions in Apollo Router passthrough mode (graphql-ws on /graphq
   });
 });
 
-describe('callback subscriptions when copygraph shuts down', () => {
-  it('completes each open subscription with SERVICE_RESTART, so the client knows to subscribe again', async () => {
-    const own = await startInstrumentedApp({ COPYGRAPH_CALLBACK_URLS: router.url });
-    let stopped = false;
+describe('callback subscriptions across a copygraph restart', () => {
+  it('lets the subscription go without complete on drain; copygraph started again on the same store carries it on to its final state', async () => {
+    const stack = await startStack({ env: { COPYGRAPH_CALLBACK_URLS: router.url } });
     try {
-      const task = await own.app.services.tasks.create({
+      const task = await stack.app.services.tasks.create({
         owner: 'alice',
         provider: Provider.COZE,
         credentialSource: 'config',
         change: { status: TaskStatus.RUNNING, upstreamTaskId: `up-${randomUUID()}` },
       });
       const id = randomUUID();
-      const res = await fetch(own.app.url, {
+      const verifier = randomUUID();
+      const res = await fetch(stack.app.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${ALICE}` },
         body: JSON.stringify({
           query: SUBSCRIPTION,
           variables: { id: task.id },
-          extensions: { subscription: { callbackUrl: router.url, subscriptionId: id, verifier: randomUUID(), heartbeatIntervalMs: 0 } },
+          extensions: { subscription: { callbackUrl: router.url, subscriptionId: id, verifier, heartbeatIntervalMs: 50 } },
         }),
       });
       expect(res.status).toBe(200);
       await eventually(() => (router.of(id).some((m) => m.action === 'next') ? true : undefined));
-      await own.close();
-      stopped = true;
-      const complete = router.of(id).find((m) => m.action === 'complete');
-      expect(complete?.errors?.map((e) => e.extensions?.['code'])).toEqual(['SERVICE_RESTART']);
+      // The record is in the store, without the API key.
+      const raw = JSON.stringify(await stack.app.services.callbacks.get(id));
+      expect(raw).toContain(verifier);
+      expect(raw).not.toContain(ALICE);
+
+      await stack.app.stop();
+      const before = router.of(id).length;
+      // Drained: no complete (the stream is not over), nothing sent while no replica runs.
+      expect(router.of(id).some((m) => m.action === 'complete')).toBe(false);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(router.of(id)).toHaveLength(before);
+
+      await stack.restart();
+      // Carried on at once (its lease was let go): heartbeats again, and the current state as next.
+      await eventually(() =>
+        router
+          .of(id)
+          .slice(before)
+          .some((m) => m.action === 'next')
+          ? true
+          : undefined,
+      );
+      await eventually(() =>
+        router
+          .of(id)
+          .slice(before)
+          .some((m) => m.action === 'check')
+          ? true
+          : undefined,
+      );
+      // The restarted watcher polls Coze for the made-up upstream task and fails it (or this change wins).
+      const current = await stack.app.services.tasks.get(task.id, 'alice');
+      if (current && !isFinalStatus(current.status)) await stack.app.services.tasks.change(current, { status: TaskStatus.SUCCEEDED }).catch(() => {});
+      await eventually(() => (router.of(id).some((m) => m.action === 'complete') ? true : undefined));
+      const final = await stack.app.services.tasks.get(task.id, 'alice');
+      const after = router.of(id).slice(before);
+      expect(after.every((m) => m.verifier === verifier)).toBe(true);
+      expect(after.filter((m) => m.action === 'next').map((m) => m.payload?.data?.['copyTaskUpdated'].status)).toEqual(['RUNNING', final?.status]);
+      expect(after.at(-1)).toMatchObject({ action: 'complete' });
+      expect(after.at(-1)?.errors).toBeUndefined();
+      // Done: the record is gone.
+      await eventually(async () => ((await stack.app.services.callbacks.get(id)) === undefined ? true : undefined));
     } finally {
-      if (!stopped) await own.close();
+      await stack.close();
+    }
+  });
+
+  it('completes a carried-on subscription with UNAUTHENTICATED when its API key is no longer configured', async () => {
+    const stack = await startStack({ env: { COPYGRAPH_CALLBACK_URLS: router.url } });
+    try {
+      const task = await stack.app.services.tasks.create({
+        owner: 'bob',
+        provider: Provider.COZE,
+        credentialSource: 'config',
+        change: { status: TaskStatus.RUNNING, upstreamTaskId: `up-${randomUUID()}` },
+      });
+      const id = randomUUID();
+      const verifier = randomUUID();
+      const res = await fetch(stack.app.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${BOB}` },
+        body: JSON.stringify({
+          query: SUBSCRIPTION,
+          variables: { id: task.id },
+          extensions: { subscription: { callbackUrl: router.url, subscriptionId: id, verifier, heartbeatIntervalMs: 0 } },
+        }),
+      });
+      expect(res.status).toBe(200);
+      await eventually(() => (router.of(id).some((m) => m.action === 'next') ? true : undefined));
+      await stack.app.stop();
+      const before = router.of(id).length;
+
+      // Bob's key is revoked while no replica runs: the restarted copygraph must not run his subscription.
+      await stack.restart({ COPYGRAPH_API_KEYS: `alice:${ALICE}` });
+      await eventually(() => (router.of(id).some((m) => m.action === 'complete') ? true : undefined));
+      const after = router.of(id).slice(before);
+      expect(after.filter((m) => m.action === 'next')).toHaveLength(0);
+      expect(after.at(-1)).toMatchObject({ action: 'complete', verifier });
+      expect(after.at(-1)?.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
+      expect(JSON.stringify(after)).not.toContain(BOB);
+      await eventually(async () => ((await stack.app.services.callbacks.get(id)) === undefined ? true : undefined));
+    } finally {
+      await stack.close();
     }
   });
 });

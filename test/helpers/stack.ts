@@ -45,8 +45,8 @@ export interface Stack {
   data<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, options?: GqlOptions): Promise<T>;
   /** A graphql-ws client authenticated as `key` (default ALICE). Closed with the stack. */
   ws(key?: string | null, extra?: Record<string, unknown>): Client;
-  /** Stops the app and starts a new one on the same store and emulators. */
-  restart(): Promise<void>;
+  /** Stops the app and starts a new one on the same store and emulators (with `env` over the stack's own). */
+  restart(env?: Record<string, string>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -124,9 +124,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       clients.push(client);
       return client;
     },
-    async restart() {
+    async restart(env) {
       await app.stop();
-      app = await startApp(config, { logger });
+      app = await startApp(env ? loadConfig({ ...baseEnv(emulators, dbPath), ...options.env, ...env }) : config, { logger });
     },
     async close() {
       await Promise.all(clients.map((c) => c.dispose()));

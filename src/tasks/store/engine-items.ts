@@ -8,9 +8,9 @@ import type { TaskItemStore } from '../items.ts';
 import { createPostgresItemStore } from './postgres-items.ts';
 import { createSqliteItemStore } from './sqlite-items.ts';
 
-type EngineHandle = { readonly engine: 'sqlite'; readonly db: Database.Database } | { readonly engine: 'postgres'; readonly pool: pg.Pool };
+export type EngineHandle = { readonly engine: 'sqlite'; readonly db: Database.Database } | { readonly engine: 'postgres'; readonly pool: pg.Pool };
 
-function handleOf(store: object): EngineHandle | undefined {
+export function handleOf(store: object): EngineHandle | undefined {
   const s = store as Partial<{ engine: string; db: Database.Database; pool: pg.Pool }>;
   if (s.engine === 'sqlite' && s.db) return { engine: 'sqlite', db: s.db };
   if (s.engine === 'postgres' && s.pool) return { engine: 'postgres', pool: s.pool };
