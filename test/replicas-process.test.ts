@@ -3,15 +3,19 @@
  * of emulators (in this test process). The replica holding a split 123pan copy's lease is killed with
  * SIGKILL in the middle of the copy: no shutdown, no lease released. Another replica takes the task
  * over once the lease expires and finishes it; the emulator's counts prove every part was submitted
- * exactly once. A subscription on a surviving replica sees the final state.
+ * exactly once. A subscription on a surviving replica sees the final state. A router callback
+ * subscription accepted by a replica that is then killed -9 is carried on by another once its lease
+ * expires, to its final state and `complete`.
  */
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmulatorSet, startDemoEmulators } from '../emulators/index.ts';
 import { MIGRATIONS, migrate } from '../src/tasks/store/migrations.ts';
+import { FakeRouter } from './helpers/callback-router.ts';
 import { createDatabase } from './helpers/postgres.ts';
 import { type ReplicaProcess, replicaEnv, startReplicaProcess } from './helpers/replicas.ts';
-import { collect, eventually } from './helpers/stack.ts';
+import { ALICE, collect, eventually } from './helpers/stack.ts';
 
 const COPY_IMAGES = `mutation ($input: CopyImagesInput!) {
   copyImages(input: $input) { __typename ... on CopyTask { id status upstreamTaskId progress { completed total } } }
@@ -25,12 +29,16 @@ const LATEST = MIGRATIONS.at(-1)?.version ?? 0;
 let emulators: EmulatorSet;
 let admin: pg.Pool;
 let replicas: ReplicaProcess[] = [];
+let router: FakeRouter;
+let env: Record<string, string>;
 
 beforeAll(async () => {
   emulators = await startDemoEmulators();
+  router = new FakeRouter();
+  await router.start();
   const url = await createDatabase('processes');
   admin = new pg.Pool({ connectionString: url, max: 2 });
-  const env = replicaEnv(emulators, url);
+  env = replicaEnv(emulators, url, { COPYGRAPH_CALLBACK_URLS: router.url });
   // The first one migrates; the others start together on the migrated schema.
   replicas.push(await startReplicaProcess('A', env));
   replicas.push(...(await Promise.all(['B', 'C'].map((name) => startReplicaProcess(name, env)))));
@@ -39,6 +47,7 @@ afterAll(async () => {
   await Promise.all(replicas.map((r) => r.stop()));
   await admin?.end();
   await emulators?.close();
+  await router?.close();
 });
 
 const holderOf = async (taskId: string): Promise<string | undefined> => {
@@ -109,6 +118,77 @@ describe('replica processes on PostgreSQL', () => {
     expect(seen.at(-1)).toMatchObject({ status: 'SUCCEEDED', isFinal: true });
     expect(seen.filter((e) => e.isFinal)).toHaveLength(1);
   }, 120_000);
+
+  it('carries a router callback subscription on through another replica after the one that accepted it is killed -9', async () => {
+    const pan = emulators.pan123;
+    const folder = pan.seedDriveFolder({ filename: 'callback-kill-9' });
+    const ids = [String(pan.seedDriveFile({ filename: 'cb.jpg', size: 4_096, parentFileId: folder.fileId }).fileId)];
+    const target = pan.seedOssFolder({ filename: 'callback-kill-9-target' }).fileId;
+    const d = await startReplicaProcess('D', env);
+    replicas.push(d);
+    const { copyImages: r } = await d.data<{ copyImages: Result }>(COPY_IMAGES, { input: { fileIds: ids, toParentFileId: target } });
+
+    // The router subscribes through D in callback mode (heartbeats every 500 ms).
+    const id = randomUUID();
+    const verifier = randomUUID();
+    const res = await fetch(d.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ALICE}` },
+      body: JSON.stringify({
+        query: WATCH,
+        variables: { id: r.id },
+        extensions: { subscription: { callbackUrl: router.url, subscriptionId: id, verifier, heartbeatIntervalMs: 500 } },
+      }),
+    });
+    expect(res.status).toBe(200);
+    await eventually(() => (router.of(id).some((m) => m.action === 'next') ? true : undefined));
+    const recordHolder = async () => (await admin.query<{ holder: string }>('SELECT holder FROM callback_subscriptions WHERE id = $1', [id])).rows[0]?.holder;
+    expect((await recordHolder())?.split(':')[1]).toBe(String(d.pid));
+
+    await d.kill9();
+    const killedAt = performance.now();
+    replicas = replicas.filter((x) => x !== d);
+    const before = router.of(id).length;
+
+    // Another replica claims the record once D's lease (6 s by default) expires, and sends the current state.
+    const successor = await eventually(
+      async () => {
+        const h = await recordHolder();
+        return h && !h.includes(`:${d.pid}:`) ? h : undefined;
+      },
+      30_000,
+      100,
+    );
+    const survivors = replicas.map((x) => String(x.pid));
+    expect(survivors).toContain(successor.split(':')[1]);
+    await eventually(
+      () =>
+        router
+          .of(id)
+          .slice(before)
+          .some((m) => m.action === 'next')
+          ? true
+          : undefined,
+      10_000,
+    );
+    const tookOverMs = performance.now() - killedAt;
+    // Bound: the lease plus one claim interval, with slack for a noisy machine.
+    expect(tookOverMs).toBeLessThan(6_000 + 1_000 + 3_000);
+    console.info(`callback subscription carried on ${Math.round(tookOverMs)} ms after kill -9`);
+
+    // The copy ends: the successor's watcher sees it and the router gets the final state, then complete.
+    pan.finishTask(r.upstreamTaskId);
+    await eventually(() => (router.of(id).some((m) => m.action === 'complete') ? true : undefined), 30_000);
+    const after = router.of(id).slice(before);
+    expect(after.every((m) => m.verifier === verifier)).toBe(true);
+    expect(after.some((m) => m.action === 'check')).toBe(true);
+    const nexts = after.filter((m) => m.action === 'next').map((m) => m.payload?.data?.['copyTaskUpdated']);
+    expect(nexts.at(-1)).toMatchObject({ status: 'SUCCEEDED', isFinal: true });
+    expect(nexts.filter((e) => e?.isFinal)).toHaveLength(1);
+    expect(after.at(-1)).toMatchObject({ action: 'complete' });
+    expect(after.at(-1)?.errors).toBeUndefined();
+    await eventually(async () => ((await recordHolder()) === undefined ? true : undefined));
+  }, 90_000);
 
   it('stops a replica at start, with a clear message, when the database schema is newer than it knows', async () => {
     const url = await createDatabase('future');
