@@ -141,7 +141,7 @@ describe('replica processes on PostgreSQL', () => {
       }),
     });
     expect(res.status).toBe(200);
-    await eventually(() => (router.of(id).some((m) => m.action === 'next') ? true : undefined));
+    await router.received(id, 'next');
     const recordHolder = async () => (await admin.query<{ holder: string }>('SELECT holder FROM callback_subscriptions WHERE id = $1', [id])).rows[0]?.holder;
     expect((await recordHolder())?.split(':')[1]).toBe(String(d.pid));
 
@@ -161,16 +161,7 @@ describe('replica processes on PostgreSQL', () => {
     );
     const survivors = replicas.map((x) => String(x.pid));
     expect(survivors).toContain(successor.split(':')[1]);
-    await eventually(
-      () =>
-        router
-          .of(id)
-          .slice(before)
-          .some((m) => m.action === 'next')
-          ? true
-          : undefined,
-      10_000,
-    );
+    await router.received(id, 'next', before);
     const tookOverMs = performance.now() - killedAt;
     // Bound: the lease plus one claim interval, with slack for a noisy machine.
     expect(tookOverMs).toBeLessThan(6_000 + 1_000 + 3_000);
@@ -178,7 +169,7 @@ describe('replica processes on PostgreSQL', () => {
 
     // The copy ends: the successor's watcher sees it and the router gets the final state, then complete.
     pan.finishTask(r.upstreamTaskId);
-    await eventually(() => (router.of(id).some((m) => m.action === 'complete') ? true : undefined), 30_000);
+    await router.received(id, 'complete', 0, 30_000);
     const after = router.of(id).slice(before);
     expect(after.every((m) => m.verifier === verifier)).toBe(true);
     expect(after.some((m) => m.action === 'check')).toBe(true);

@@ -43,10 +43,11 @@ async function subscribeWithCallback(
   taskId: string,
   key: string | null,
   heartbeatIntervalMs = 0,
+  on: App = app,
 ): Promise<{ status: number; body: any; id: string; verifier: string }> {
   const id = randomUUID();
   const verifier = randomUUID();
-  const res = await fetch(app.url, {
+  const res = await fetch(on.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
     body: JSON.stringify({
@@ -58,9 +59,9 @@ async function subscribeWithCallback(
   return { status: res.status, body: await res.json(), id, verifier };
 }
 
-function runningTask(): Promise<CopyTaskRecord> {
-  return app.services.tasks.create({
-    owner: 'alice',
+function runningTask(on: App = app, owner = 'alice'): Promise<CopyTaskRecord> {
+  return on.services.tasks.create({
+    owner,
     provider: Provider.COZE,
     credentialSource: 'config',
     change: { status: TaskStatus.RUNNING, upstreamTaskId: `up-${randomUUID()}` },
@@ -76,9 +77,9 @@ describe('subscription callback protocol (Apollo Router callback mode)', () => {
     // The check happens before the answer: the router has it already.
     expect(router.of(id)[0]).toMatchObject({ kind: 'subscription', action: 'check', verifier, protocol: 'callback/1.0' });
 
-    await eventually(() => (router.of(id).some((m) => m.action === 'next') ? true : undefined));
+    await router.received(id, 'next');
     await app.services.tasks.change(task, { status: TaskStatus.SUCCEEDED });
-    await eventually(() => (router.of(id).some((m) => m.action === 'complete') ? true : undefined));
+    await router.received(id, 'complete');
 
     const calls = router.of(id);
     expect(calls.every((m) => m.verifier === verifier)).toBe(true);
@@ -93,13 +94,13 @@ describe('subscription callback protocol (Apollo Router callback mode)', () => {
     const { id } = await subscribeWithCallback(task.id, ALICE, 30);
     await eventually(() => (router.of(id).filter((m) => m.action === 'check').length >= 3 ? true : undefined));
     await app.services.tasks.change(task, { status: TaskStatus.FAILED, error: { code: 'UPSTREAM_ERROR', message: 'gave up' } });
-    await eventually(() => (router.of(id).some((m) => m.action === 'complete') ? true : undefined));
+    await router.received(id, 'complete');
   });
 
   it('ends the stream when the router answers a heartbeat with 404', async () => {
     const task = await runningTask();
     const { id } = await subscribeWithCallback(task.id, ALICE, 30);
-    await eventually(() => (router.of(id).some((m) => m.action === 'next') ? true : undefined));
+    await router.received(id, 'next');
     expect(live(task.id)).toBe(1);
     router.gone.add(id);
     // The subscription is torn down: its pub/sub listener goes away without any task change.
@@ -109,7 +110,7 @@ describe('subscription callback protocol (Apollo Router callback mode)', () => {
   it('ends the stream when the router answers a next with 404', async () => {
     const task = await runningTask();
     const { id } = await subscribeWithCallback(task.id, ALICE);
-    await eventually(() => (router.of(id).some((m) => m.action === 'next') ? true : undefined));
+    await router.received(id, 'next');
     router.gone.add(id);
     await app.services.tasks.change(task, { progress: { completed: 1, total: 2 } });
     await eventually(() => (live(task.id) === 0 ? true : undefined));
@@ -130,7 +131,7 @@ describe('subscription callback protocol (Apollo Router callback mode)', () => {
   it("completes with NOT_FOUND for another principal's task", async () => {
     const task = await runningTask();
     const { id } = await subscribeWithCallback(task.id, BOB);
-    await eventually(() => (router.of(id).some((m) => m.action === 'complete') ? true : undefined));
+    await router.received(id, 'complete');
     const complete = router.of(id).find((m) => m.action === 'complete');
     expect(complete?.errors?.[0]?.extensions?.['code']).toBe('NOT_FOUND');
     expect(router.of(id).filter((m) => m.action === 'next')).toEqual([]);
@@ -146,7 +147,7 @@ describe('subscription callback protocol (Apollo Router callback mode)', () => {
       change: { status: TaskStatus.SUCCEEDED, result: { __typename: 'SecretInternalType' } },
     });
     const { id } = await subscribeWithCallback(task.id, ALICE);
-    await eventually(() => (router.of(id).some((m) => m.action === 'complete') ? true : undefined));
+    await router.received(id, 'complete');
     const next = router.of(id).find((m) => m.action === 'next');
     expect(next?.payload?.errors).toEqual([expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } })]);
     expect(JSON.stringify(router.of(id))).not.toContain('SecretInternalType');
@@ -200,25 +201,10 @@ describe('callback subscriptions across a copygraph restart', () => {
   it('lets the subscription go without complete on drain; copygraph started again on the same store carries it on to its final state', async () => {
     const stack = await startStack({ env: { COPYGRAPH_CALLBACK_URLS: router.url } });
     try {
-      const task = await stack.app.services.tasks.create({
-        owner: 'alice',
-        provider: Provider.COZE,
-        credentialSource: 'config',
-        change: { status: TaskStatus.RUNNING, upstreamTaskId: `up-${randomUUID()}` },
-      });
-      const id = randomUUID();
-      const verifier = randomUUID();
-      const res = await fetch(stack.app.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${ALICE}` },
-        body: JSON.stringify({
-          query: SUBSCRIPTION,
-          variables: { id: task.id },
-          extensions: { subscription: { callbackUrl: router.url, subscriptionId: id, verifier, heartbeatIntervalMs: 50 } },
-        }),
-      });
-      expect(res.status).toBe(200);
-      await eventually(() => (router.of(id).some((m) => m.action === 'next') ? true : undefined));
+      const task = await runningTask(stack.app, 'alice');
+      const { status, id, verifier } = await subscribeWithCallback(task.id, ALICE, 50, stack.app);
+      expect(status).toBe(200);
+      await router.received(id, 'next');
       // The record is in the store, without the API key.
       const raw = JSON.stringify(await stack.app.services.callbacks.get(id));
       expect(raw).toContain(verifier);
@@ -233,26 +219,12 @@ describe('callback subscriptions across a copygraph restart', () => {
 
       await stack.restart();
       // Carried on at once (its lease was let go): heartbeats again, and the current state as next.
-      await eventually(() =>
-        router
-          .of(id)
-          .slice(before)
-          .some((m) => m.action === 'next')
-          ? true
-          : undefined,
-      );
-      await eventually(() =>
-        router
-          .of(id)
-          .slice(before)
-          .some((m) => m.action === 'check')
-          ? true
-          : undefined,
-      );
+      await router.received(id, 'next', before);
+      await router.received(id, 'check', before);
       // The restarted watcher polls Coze for the made-up upstream task and fails it (or this change wins).
       const current = await stack.app.services.tasks.get(task.id, 'alice');
       if (current && !isFinalStatus(current.status)) await stack.app.services.tasks.change(current, { status: TaskStatus.SUCCEEDED }).catch(() => {});
-      await eventually(() => (router.of(id).some((m) => m.action === 'complete') ? true : undefined));
+      await router.received(id, 'complete');
       const final = await stack.app.services.tasks.get(task.id, 'alice');
       const after = router.of(id).slice(before);
       expect(after.every((m) => m.verifier === verifier)).toBe(true);
@@ -269,31 +241,16 @@ describe('callback subscriptions across a copygraph restart', () => {
   it('completes a carried-on subscription with UNAUTHENTICATED when its API key is no longer configured', async () => {
     const stack = await startStack({ env: { COPYGRAPH_CALLBACK_URLS: router.url } });
     try {
-      const task = await stack.app.services.tasks.create({
-        owner: 'bob',
-        provider: Provider.COZE,
-        credentialSource: 'config',
-        change: { status: TaskStatus.RUNNING, upstreamTaskId: `up-${randomUUID()}` },
-      });
-      const id = randomUUID();
-      const verifier = randomUUID();
-      const res = await fetch(stack.app.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${BOB}` },
-        body: JSON.stringify({
-          query: SUBSCRIPTION,
-          variables: { id: task.id },
-          extensions: { subscription: { callbackUrl: router.url, subscriptionId: id, verifier, heartbeatIntervalMs: 0 } },
-        }),
-      });
-      expect(res.status).toBe(200);
-      await eventually(() => (router.of(id).some((m) => m.action === 'next') ? true : undefined));
+      const task = await runningTask(stack.app, 'bob');
+      const { status, id, verifier } = await subscribeWithCallback(task.id, BOB, 0, stack.app);
+      expect(status).toBe(200);
+      await router.received(id, 'next');
       await stack.app.stop();
       const before = router.of(id).length;
 
       // Bob's key is revoked while no replica runs: the restarted copygraph must not run his subscription.
       await stack.restart({ COPYGRAPH_API_KEYS: `alice:${ALICE}` });
-      await eventually(() => (router.of(id).some((m) => m.action === 'complete') ? true : undefined));
+      await router.received(id, 'complete');
       const after = router.of(id).slice(before);
       expect(after.filter((m) => m.action === 'next')).toHaveLength(0);
       expect(after.at(-1)).toMatchObject({ action: 'complete', verifier });

@@ -50,6 +50,19 @@ export class FakeRouter {
     return this.messages.filter((m) => m.id === id);
   }
 
+  /** Waits until the router got `action` for `id` after its first `from` messages. */
+  async received(id: string, action: CallbackMessage['action'], from = 0, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (
+      !this.of(id)
+        .slice(from)
+        .some((m) => m.action === action)
+    ) {
+      if (Date.now() > deadline) throw new Error(`the router got no ${action} for ${id} in time`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   async close(): Promise<void> {
     this.#server?.closeAllConnections();
     await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
