@@ -163,8 +163,9 @@ describe('replica processes on PostgreSQL', () => {
     expect(survivors).toContain(successor.split(':')[1]);
     await router.received(id, 'next', before);
     const tookOverMs = performance.now() - killedAt;
-    // Bound: the lease plus one claim interval, with slack for a noisy machine.
-    expect(tookOverMs).toBeLessThan(6_000 + 1_000 + 3_000);
+    // Bound: the lease plus one claim interval (about 7 s), with wide slack for a loaded 2-core machine: it
+    // proves the takeover is bounded by the lease, the printed figure is the measurement.
+    expect(tookOverMs).toBeLessThan(6_000 + 1_000 + 8_000);
     console.info(`callback subscription carried on ${Math.round(tookOverMs)} ms after kill -9`);
 
     // The copy ends: the successor's watcher sees it and the router gets the final state, then complete.

@@ -68,6 +68,10 @@ describe('polling', () => {
   beforeAll(async () => {
     // A fixed 100 ms interval and a generous provider rate make poll counts easy to read.
     stack = await startStack({ env: { COPYGRAPH_POLL_INITIAL_MS: '100', COPYGRAPH_POLL_MAX_MS: '100', COZE_POLLS_PER_SECOND: '100' } });
+    // The emulator's own 5 calls a second would throttle two tasks polled every 100 ms, and a throttled
+    // poll backs off by its own schedule: these tests read the watcher's cadence, the throttling test
+    // below injects its 429s itself.
+    stack.emulators.coze.setRateLimit(0);
   });
   afterAll(() => stack.close());
 
