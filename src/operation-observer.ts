@@ -327,7 +327,8 @@ export class CallbackObserver {
 
   /**
    * One message sent to the router (`check` — the first one, then heartbeats —, `next`, `complete`)
-   * and the router's HTTP status (undefined when the call failed). `draining`: copygraph is shutting down.
+   * and the router's HTTP status (undefined when the call failed). A subscription let go on drain ends
+   * through `stopped` instead: no `complete` is sent for it.
    */
   sent(
     subscriptionId: string | undefined,
@@ -337,7 +338,6 @@ export class CallbackObserver {
       readonly errors?: readonly unknown[] | undefined;
     },
     status: number | undefined,
-    draining: boolean,
   ): void {
     const op = subscriptionId === undefined ? undefined : this.#open.get(subscriptionId);
     if (!op || subscriptionId === undefined) return;
@@ -360,9 +360,8 @@ export class CallbackObserver {
         if (status === 404) finish('client_closed');
         return;
       case 'complete': {
-        const errors = message.errors?.filter((e) => codeOf(e) !== 'SERVICE_RESTART');
-        op.recordErrors(errors);
-        finish(draining ? 'drain' : errors && errors.length > 0 ? 'error' : 'completed');
+        op.recordErrors(message.errors);
+        finish(message.errors && message.errors.length > 0 ? 'error' : 'completed');
         return;
       }
       default:

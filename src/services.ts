@@ -19,16 +19,13 @@ import { feishuTreePoller } from './pollers/feishu-bulk.ts';
 import { blueBulkPoller } from './pollers/blue-bulk.ts';
 import { withCozeBulk } from './pollers/coze-bulk.ts';
 import type { TaskItemStore } from './tasks/items.ts';
-import { itemStoreFor } from './tasks/store/engine-items.ts';
-import { callbackStoreFor } from './tasks/store/engine-callbacks.ts';
+import { callbackStoreFor, itemStoreFor } from './tasks/store/engine-stores.ts';
 import type { CallbackSubscriptionStore } from './tasks/callback-subscriptions.ts';
-import { hostname } from 'node:os';
-import { randomUUID } from 'node:crypto';
 import { type LimiterClock, type RateBudget, SharedRateBudget } from './core/rate-limiter.ts';
 import { routeByKind } from './pollers/routing.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './core/logger.ts';
-import { createInProcessLeases, createTakeover, type Takeover, type TaskLeases } from './tasks/leases.ts';
+import { createInProcessLeases, createTakeover, newHolderId, type Takeover, type TaskLeases } from './tasks/leases.ts';
 import { createPostgresLeases } from './tasks/leases/postgres.ts';
 import { withPollBudget } from './tasks/poll-budget.ts';
 import { createInProcessPubSub, type TaskPubSub } from './tasks/pubsub.ts';
@@ -48,7 +45,7 @@ export interface Services {
   readonly items: TaskItemStore;
   /** Router callback subscriptions, durable in the task store's engine (any replica carries them on). */
   readonly callbacks: CallbackSubscriptionStore;
-  /** This process among the replicas: the holder of the callback subscriptions it carries. */
+  /** This app among the replicas: the holder of its poll leases and of the callback subscriptions it carries. */
   readonly replicaId: string;
   readonly pubsub: TaskPubSub;
   /** Which replica polls which task (in-process unless the engine is shared). */
@@ -82,6 +79,8 @@ export interface ServiceOverrides {
   readonly idempotencyClock?: () => number;
   /** Upstream budgets and locks shared by the replicas (set by `openSharedEngine`). */
   readonly shared?: SharedBudgets;
+  /** This replica's name as a lease holder, of poll leases and callback subscriptions alike (set by `openSharedEngine`). */
+  readonly replicaId?: string;
 }
 
 /** What several replicas must share beyond the store: call budgets, poll rates, copy serialisation. */
@@ -98,7 +97,7 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
   const store = overrides.store ?? createSqliteTaskStore(config.dbPath);
   const items = itemStoreFor(store);
   const callbacks = callbackStoreFor(store);
-  const replicaId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const replicaId = overrides.replicaId ?? newHolderId();
   const pubsub = overrides.pubsub ?? createInProcessPubSub();
   const leases = overrides.leases ?? createInProcessLeases();
   const tasks = new TaskService(store, pubsub);
@@ -189,9 +188,10 @@ export async function openSharedEngine(config: Config, logger: Logger, overrides
   if (!config.databaseUrl || overrides.store) return overrides;
   const store = await createPostgresTaskStore(config.databaseUrl);
   const log = (msg: string, fields?: Record<string, unknown>) => logger.warn(fields ?? {}, msg);
+  const replicaId = overrides.replicaId ?? newHolderId();
   try {
     const pubsub = overrides.pubsub ?? (await createPostgresPubSub({ url: config.databaseUrl, pool: store.pool, read: (ids) => store.getMany(ids), log }));
-    const leases = overrides.leases ?? createPostgresLeases({ pool: store.pool, log });
+    const leases = overrides.leases ?? createPostgresLeases({ pool: store.pool, holder: replicaId, log });
     const clock = overrides.rateLimitClock;
     const pollBudget = (scope: string, perSecond: number) =>
       new SharedRateBudget({ pool: store.pool, scope, limit: perSecond, windowMs: 1000, maxWaitMs: 30_000, maxQueue: 100_000 });
@@ -207,7 +207,7 @@ export async function openSharedEngine(config: Config, logger: Logger, overrides
       polls: { coze: pollBudget('coze-polls', config.pollsPerSecond.coze), pan123: pollBudget('pan123-polls', config.pollsPerSecond.pan123) },
       blueListLock: createPostgresLock(store.pool, 'blue-list'),
     };
-    return { ...overrides, store, pubsub, leases, shared };
+    return { ...overrides, store, pubsub, leases, shared, replicaId };
   } catch (err) {
     await store.close();
     throw err;

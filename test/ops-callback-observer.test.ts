@@ -31,12 +31,12 @@ describe('router callback subscriptions', () => {
     const observer = new CallbackObserver(logger);
     const ended = await metric('copygraph_subscriptions_ended_total', { transport: 'callback', reason: 'completed' });
     observer.begin('sub-1', start('cb-1'));
-    observer.sent('sub-1', { action: 'check' }, 204, false);
+    observer.sent('sub-1', { action: 'check' }, 204);
     expect(await metric('copygraph_subscriptions_active', { transport: 'callback' })).toBe(1);
-    observer.sent('sub-1', { action: 'next', payload: {} }, 200, false);
-    observer.sent('sub-1', { action: 'check' }, 204, false);
+    observer.sent('sub-1', { action: 'next', payload: {} }, 200);
+    observer.sent('sub-1', { action: 'check' }, 204);
     expect(line('cb-1')).toBeUndefined();
-    observer.sent('sub-1', { action: 'complete' }, 202, false);
+    observer.sent('sub-1', { action: 'complete' }, 202);
     expect(line('cb-1')).toMatchObject({
       transport: 'callback',
       operationType: 'subscription',
@@ -54,13 +54,13 @@ describe('router callback subscriptions', () => {
   it('end client_closed when the router forgets them, drain on shutdown, error when refused', async () => {
     const observer = new CallbackObserver(logger);
     observer.begin('sub-2', start('cb-2'));
-    observer.sent('sub-2', { action: 'check' }, 204, false);
-    observer.sent('sub-2', { action: 'check' }, 404, false);
+    observer.sent('sub-2', { action: 'check' }, 204);
+    observer.sent('sub-2', { action: 'check' }, 404);
     expect(line('cb-2')).toMatchObject({ ended: 'client_closed', outcome: 'ok' });
 
     observer.begin('sub-3', start('cb-3'));
-    observer.sent('sub-3', { action: 'check' }, 204, false);
-    observer.sent('sub-3', { action: 'complete', errors: [{ message: 'restarting', extensions: { code: 'SERVICE_RESTART' } }] }, 202, true);
+    observer.sent('sub-3', { action: 'check' }, 204);
+    observer.stopped('sub-3', 'drain');
     expect(line('cb-3')).toMatchObject({ ended: 'drain', outcome: 'ok' });
 
     observer.begin('sub-4', start('cb-4'));
@@ -68,9 +68,9 @@ describe('router callback subscriptions', () => {
     expect(line('cb-4')).toMatchObject({ ended: 'error', outcome: 'FORBIDDEN' });
 
     observer.begin('sub-5', start('cb-5'));
-    observer.sent('sub-5', { action: 'check' }, 204, false);
-    observer.sent('sub-5', { action: 'next', payload: { errors: [{ message: 'x', extensions: { code: 'NOT_FOUND' } }] } }, 200, false);
-    observer.sent('sub-5', { action: 'complete', errors: [{ message: 'x', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }, 202, false);
+    observer.sent('sub-5', { action: 'check' }, 204);
+    observer.sent('sub-5', { action: 'next', payload: { errors: [{ message: 'x', extensions: { code: 'NOT_FOUND' } }] } }, 200);
+    observer.sent('sub-5', { action: 'complete', errors: [{ message: 'x', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }, 202);
     expect(line('cb-5')).toMatchObject({ ended: 'error', outcome: 'NOT_FOUND', errorCodes: ['NOT_FOUND', 'INTERNAL_SERVER_ERROR'] });
     expect(observer.size).toBe(0);
   });

@@ -7,6 +7,8 @@
  * nothing (the watcher resumes the store's unfinished tasks at start). The PostgreSQL implementation
  * (`leases/postgres.ts`) keeps the leases in a table.
  */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { CopyTaskRecord } from './model.ts';
 
 /**
@@ -119,4 +121,9 @@ export function createTakeover(options: TakeoverOptions): Takeover {
       await running?.catch(() => {});
     },
   };
+}
+
+/** A new name for this replica as a lease holder (`host:pid:random`): unique per app, also in one process. */
+export function newHolderId(): string {
+  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 }

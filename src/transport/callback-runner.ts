@@ -41,8 +41,8 @@ export type CallbackPost = (url: string, message: CallbackMessage) => Promise<nu
 /** What running a subscription's operation gives: its event stream, or a result with errors (refused). */
 export type CallbackExecution = AsyncIterable<ExecutionResult> | ExecutionResult;
 
-/** Why a subscription stopped on this replica. */
-export type CallbackEnd = 'completed' | 'gone' | 'lost' | 'drain';
+/** Why a subscription stopped on this replica without a message to the router: another replica carries it on. */
+export type CallbackHandover = 'lost' | 'drain';
 
 export interface CallbackRunnerOptions {
   readonly store: CallbackSubscriptionStore;
@@ -58,8 +58,8 @@ export interface CallbackRunnerOptions {
   readonly retries?: number;
   readonly maxHeartbeatFailures?: number;
   readonly log: (level: 'info' | 'warn', msg: string, fields: Record<string, unknown>) => void;
-  /** A subscription stopped here (for the operation observer): not called for `completed` and `gone`, which its messages tell. */
-  readonly onStop?: (id: string, how: CallbackEnd) => void;
+  /** A subscription stopped here without a message to the router (for the operation observer; its messages tell the other ends). */
+  readonly onStop?: (id: string, how: CallbackHandover) => void;
 }
 
 interface Running {

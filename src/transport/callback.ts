@@ -79,10 +79,10 @@ function callbackPost(formatError: ServeOptions['formatError'], allowed: readonl
       });
       // The body is not read; release the connection.
       await res.body?.cancel().catch(() => {});
-      observer.sent(message.id, body, res.status, false);
+      observer.sent(message.id, body, res.status);
       return res.status;
     } catch (err) {
-      observer.sent(message.id, body, undefined, false);
+      observer.sent(message.id, body, undefined);
       throw err;
     }
   };
@@ -130,7 +130,7 @@ export function createCallbackPlugins(options: ServeOptions): ApolloServerPlugin
     post: callbackPost(options.formatError, allowed, observer),
     resume,
     log: (level, msg, fields) => options.logger[level](`${msg} ${JSON.stringify(fields)}`),
-    onStop: (id, how) => observer.stopped(id, how === 'drain' || how === 'lost' ? 'drain' : 'completed'),
+    onStop: (id) => observer.stopped(id, 'drain'),
   });
 
   const callback: ApolloServerPlugin<RequestContext> = {

@@ -4,10 +4,8 @@
  * every third of the lease time in one statement. Orphaned tasks are claimed with
  * `FOR UPDATE SKIP LOCKED`, so replicas scanning at the same moment split them instead of colliding.
  */
-import { hostname } from 'node:os';
-import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { LeaseOutcome, TaskLeases } from '../leases.ts';
+import { type LeaseOutcome, newHolderId, type TaskLeases } from '../leases.ts';
 
 export interface PostgresLeasesOptions {
   readonly pool: pg.Pool;
@@ -30,7 +28,7 @@ const FINAL = "('SUCCEEDED','FAILED','PARTIALLY_SUCCEEDED')";
 export function createPostgresLeases(options: PostgresLeasesOptions): PostgresLeases {
   const { pool } = options;
   const ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
-  const holder = options.holder ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const holder = options.holder ?? newHolderId();
   const log = options.log ?? (() => {});
   const ttl = `${ttlMs} milliseconds`;
   let closed = false;
